@@ -1,0 +1,199 @@
+"""The metric catalogue: the one source of truth for what this pipeline emits.
+
+Collectors emit from it, the stack builds alarms and the dashboard from it, the cost model counts
+metrics from it, and the demo reads metrics back through it. Nothing else spells a metric name, a
+unit or a dimension name, so an alarm cannot watch a metric that nobody publishes.
+
+The ECS names are those of the AWS Compute Blog design this project grows from, so its dashboards
+and alarms keep working after the switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_NAMESPACE = "HighResMetrics"
+# Every metric is high resolution: one data point per second is the product.
+STORAGE_RESOLUTION = 1
+
+
+class Collector(StrEnum):
+    """The collector functions; the value is also the `Collector` dimension of health metrics."""
+
+    ECS_COUNTS = "ecs_counts"
+    EC2_EBS_STATE = "ec2_ebs_state"
+
+
+class Group(StrEnum):
+    """Which part of the account a metric describes; the dashboard has a row per group."""
+
+    ECS = "ecs"
+    ECS_SERVICE = "ecs_service"
+    EC2 = "ec2"
+    EC2_WATCH = "ec2_watch"
+    EBS = "ebs"
+    HEALTH = "health"
+
+
+class Unit(StrEnum):
+    """The CloudWatch units this pipeline uses (the API's spelling)."""
+
+    COUNT = "Count"
+    MILLISECONDS = "Milliseconds"
+    NONE = "None"
+
+
+# Dimension names.
+CLUSTER_NAME = "ClusterName"
+SERVICE_NAME = "ServiceName"
+STATE = "State"
+INSTANCE_ID = "InstanceId"
+COLLECTOR = "Collector"
+
+# Every state DescribeInstanceStatus and DescribeVolumes can report; each is emitted every sample,
+# zeros included, because an alarm must see 0 rather than missing data.
+INSTANCE_STATES: tuple[str, ...] = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+VOLUME_STATES: tuple[str, ...] = ("creating", "available", "in-use", "deleting", "deleted", "error")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: its name, unit and the exact dimension names it is published with."""
+
+    name: str
+    unit: Unit
+    dimensions: tuple[str, ...]
+    group: Group
+    description: str
+    optional: bool = False
+
+
+RUNNING_TASK = MetricSpec(
+    "RunningTask", Unit.COUNT, (CLUSTER_NAME,), Group.ECS, "Tasks in the RUNNING state in the cluster."
+)
+PENDING_TASK = MetricSpec(
+    "PendingTask", Unit.COUNT, (CLUSTER_NAME,), Group.ECS, "Tasks in the PENDING state in the cluster."
+)
+ACTIVE_SERVICES = MetricSpec(
+    "ActiveServices", Unit.COUNT, (CLUSTER_NAME,), Group.ECS, "Services in the ACTIVE state in the cluster."
+)
+REGISTERED_CONTAINER_INSTANCES = MetricSpec(
+    "RegisteredContainerInstances",
+    Unit.COUNT,
+    (CLUSTER_NAME,),
+    Group.ECS,
+    "Container instances registered to the cluster (EC2 capacity; 0 for Fargate-only clusters).",
+)
+SERVICE_RUNNING_TASK = MetricSpec(
+    "ServiceRunningTask",
+    Unit.COUNT,
+    (CLUSTER_NAME, SERVICE_NAME),
+    Group.ECS_SERVICE,
+    "Running tasks of one service.",
+    optional=True,
+)
+SERVICE_PENDING_TASK = MetricSpec(
+    "ServicePendingTask",
+    Unit.COUNT,
+    (CLUSTER_NAME, SERVICE_NAME),
+    Group.ECS_SERVICE,
+    "Pending tasks of one service.",
+    optional=True,
+)
+SERVICE_DESIRED_TASK = MetricSpec(
+    "ServiceDesiredTask",
+    Unit.COUNT,
+    (CLUSTER_NAME, SERVICE_NAME),
+    Group.ECS_SERVICE,
+    "Desired task count of one service.",
+    optional=True,
+)
+INSTANCE_COUNT = MetricSpec(
+    "InstanceCount", Unit.COUNT, (STATE,), Group.EC2, "EC2 instances in each instance state, zeros included."
+)
+IMPAIRED_INSTANCES = MetricSpec(
+    "ImpairedInstances",
+    Unit.COUNT,
+    (),
+    Group.EC2,
+    "Instances whose instance or system status check is impaired.",
+)
+INSTANCE_STATE_CODE = MetricSpec(
+    "InstanceStateCode",
+    Unit.NONE,
+    (INSTANCE_ID,),
+    Group.EC2_WATCH,
+    "State code of a watched instance (0 pending, 16 running, 32 shutting-down, 48 terminated, "
+    "64 stopping, 80 stopped; -1 when the instance is not found).",
+    optional=True,
+)
+VOLUME_COUNT = MetricSpec(
+    "VolumeCount", Unit.COUNT, (STATE,), Group.EBS, "EBS volumes in each volume state, zeros included."
+)
+IMPAIRED_VOLUMES = MetricSpec(
+    "ImpairedVolumes", Unit.COUNT, (), Group.EBS, "Volumes whose volume status is impaired."
+)
+PENDING_SNAPSHOTS = MetricSpec(
+    "PendingSnapshots", Unit.COUNT, (), Group.EBS, "Snapshots owned by the account in the pending state."
+)
+SAMPLE_DELAY = MetricSpec(
+    "SampleDelay",
+    Unit.MILLISECONDS,
+    (COLLECTOR,),
+    Group.HEALTH,
+    "Milliseconds between a sample's scheduled second and the start of its collection.",
+)
+COLLECTOR_ERRORS = MetricSpec(
+    "CollectorErrors",
+    Unit.COUNT,
+    (COLLECTOR,),
+    Group.HEALTH,
+    "AWS API calls that failed during one sample (0 when all succeeded).",
+)
+SAMPLES_DROPPED = MetricSpec(
+    "SamplesDropped",
+    Unit.COUNT,
+    (COLLECTOR,),
+    Group.HEALTH,
+    "Samples that started more than one sampling period late and were not written.",
+)
+
+ALL_METRICS: tuple[MetricSpec, ...] = (
+    RUNNING_TASK,
+    PENDING_TASK,
+    ACTIVE_SERVICES,
+    REGISTERED_CONTAINER_INSTANCES,
+    SERVICE_RUNNING_TASK,
+    SERVICE_PENDING_TASK,
+    SERVICE_DESIRED_TASK,
+    INSTANCE_COUNT,
+    IMPAIRED_INSTANCES,
+    INSTANCE_STATE_CODE,
+    VOLUME_COUNT,
+    IMPAIRED_VOLUMES,
+    PENDING_SNAPSHOTS,
+    SAMPLE_DELAY,
+    COLLECTOR_ERRORS,
+    SAMPLES_DROPPED,
+)
+
+# Which collector publishes which metric groups (health metrics are published by every collector).
+COLLECTOR_GROUPS: dict[Collector, tuple[Group, ...]] = {
+    Collector.ECS_COUNTS: (Group.ECS, Group.ECS_SERVICE, Group.HEALTH),
+    Collector.EC2_EBS_STATE: (Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH),
+}
+
+
+def metric(name: str) -> MetricSpec:
+    """The catalogue entry for `name`; a KeyError names the unknown metric."""
+    for spec in ALL_METRICS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"metric {name!r} is not in the catalogue")
+
+
+def metrics_of(collector: Collector) -> tuple[MetricSpec, ...]:
+    """The metrics `collector` may publish."""
+    groups = COLLECTOR_GROUPS[collector]
+    return tuple(spec for spec in ALL_METRICS if spec.group in groups)

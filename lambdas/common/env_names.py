@@ -1,0 +1,12 @@
+"""Names of the environment variables the stack sets and the collectors read.
+
+Shared by `stacks/` (which sets them) and `common.settings` (which parses them), so the two
+cannot disagree about a spelling.
+"""
+
+METRICS_NAMESPACE = "METRICS_NAMESPACE"
+METRICS_SINK = "METRICS_SINK"  # "emf" (default) or "api"
+SAMPLE_PERIOD_SECONDS = "SAMPLE_PERIOD_SECONDS"  # this collector's sampling period, a divisor of 60
+ECS_CLUSTERS = "ECS_CLUSTERS"  # "*" or comma-separated cluster names/ARNs
+ECS_SERVICE_METRICS = "ECS_SERVICE_METRICS"  # "true" to publish the per-service metrics
+WATCH_INSTANCE_IDS = "WATCH_INSTANCE_IDS"  # comma-separated instance ids for InstanceStateCode
