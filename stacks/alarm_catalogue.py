@@ -1,0 +1,340 @@
+"""Every alarm the stack creates, as plain data built from the metric catalogue.
+
+Alarms on the pipeline's own metrics take their namespace, name and dimension names from
+`common.catalogue`, so they cannot watch a metric no collector emits. Sample metrics are never
+alarmed on with Sum: Express executions started by EventBridge are at-least-once, and a duplicated
+sample must not look like twice the tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from common import catalogue as cat
+from common.catalogue import Collector, MetricSpec
+
+from stacks.deployment_config import DeploymentConfig
+
+HIGH_RESOLUTION_PERIOD = 10  # seconds; the shortest alarm period on one-second metrics
+STANDARD_PERIOD = 60
+
+
+class Comparison(StrEnum):
+    GREATER = "GreaterThanThreshold"
+    GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
+    LESS = "LessThanThreshold"
+
+
+class Missing(StrEnum):
+    BREACHING = "breaching"
+    NOT_BREACHING = "notBreaching"
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch alarm; `runbook` is what the on-call person reads first."""
+
+    alarm_id: str
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, str]
+    statistic: str
+    period: int
+    comparison: Comparison
+    threshold: float
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    missing: Missing
+    summary: str
+    runbook: str
+    catalogue_metric: MetricSpec | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class AwsMetricRefs:
+    """Dimension values of AWS-published metrics (CloudFormation tokens at synth time)."""
+
+    state_machine_arn: str
+    function_names: dict[Collector, str]
+    rule_name: str
+
+
+def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
+    """Alarms on the account's state: what the one-second metrics exist to catch."""
+    ns, th = config.namespace, config.alarms
+    specs: list[AlarmSpec] = []
+    stuck_periods = th.pending_stuck_seconds // HIGH_RESOLUTION_PERIOD
+    for cluster in config.clusters_with_alarms:
+        dims = {cat.CLUSTER_NAME: cluster}
+        specs.append(
+            _fast(
+                f"EcsTasksStuckPending-{cluster}",
+                cat.PENDING_TASK,
+                ns,
+                dims,
+                "Minimum",
+                Comparison.GREATER,
+                0,
+                stuck_periods,
+                f"Tasks in {cluster} have been PENDING for {th.pending_stuck_seconds} s without a break.",
+                "Look at the cluster's stopped tasks and service events: usually no capacity (container "
+                "instances or Fargate quota), an image that cannot be pulled, or ENIs exhausted in the subnet.",
+            )
+        )
+        if th.running_tasks_min is not None:
+            specs.append(
+                _fast(
+                    f"EcsRunningTasksLow-{cluster}",
+                    cat.RUNNING_TASK,
+                    ns,
+                    dims,
+                    "Maximum",
+                    Comparison.LESS,
+                    th.running_tasks_min,
+                    3,
+                    f"Fewer than {th.running_tasks_min} tasks running in {cluster} for 30 s.",
+                    "Check the services' events and recently stopped tasks (exit codes, health checks); "
+                    "scale out or roll back the last deployment.",
+                )
+            )
+        if th.container_instances_min is not None:
+            specs.append(
+                _fast(
+                    f"EcsContainerInstancesLow-{cluster}",
+                    cat.REGISTERED_CONTAINER_INSTANCES,
+                    ns,
+                    dims,
+                    "Maximum",
+                    Comparison.LESS,
+                    th.container_instances_min,
+                    3,
+                    f"Fewer than {th.container_instances_min} container instances registered in {cluster}.",
+                    "Check the Auto Scaling group behind the capacity provider and the ECS agent on the "
+                    "instances (agent disconnected, instance draining or terminated).",
+                )
+            )
+    specs += [
+        _fast(
+            "EbsVolumesInError",
+            cat.VOLUME_COUNT,
+            ns,
+            {cat.STATE: "error"},
+            "Maximum",
+            Comparison.GREATER,
+            0,
+            3,
+            "At least one EBS volume is in the error state.",
+            "The volume's data may be unrecoverable: find it with `aws ec2 describe-volumes --filters "
+            "Name=status,Values=error`, restore from its latest snapshot and replace it.",
+        ),
+        _fast(
+            "EbsVolumesImpaired",
+            cat.IMPAIRED_VOLUMES,
+            ns,
+            {},
+            "Maximum",
+            Comparison.GREATER,
+            0,
+            3,
+            "At least one EBS volume's status checks report impaired.",
+            "Run `aws ec2 describe-volume-status` for the impaired volume; I/O may be disabled: check the "
+            "instance's file system, then enable I/O or restore from a snapshot.",
+        ),
+        _fast(
+            "Ec2InstancesImpaired",
+            cat.IMPAIRED_INSTANCES,
+            ns,
+            {},
+            "Maximum",
+            Comparison.GREATER,
+            0,
+            3,
+            "At least one EC2 instance fails its instance or system status check.",
+            "System check: stop and start the instance to move it to healthy hardware. Instance check: "
+            "look at the console output (kernel, file system, network configuration).",
+        ),
+    ]
+    return specs
+
+
+def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[AlarmSpec]:
+    """Alarms on the pipeline itself: it must say when it stops seeing the account."""
+    ns, th = config.namespace, config.alarms
+    minutes = th.pipeline_evaluation_minutes
+    specs: list[AlarmSpec] = []
+    for collector, period in config.periods.items():
+        dims = {cat.COLLECTOR: collector.value}
+        expected = STANDARD_PERIOD // period
+        specs += [
+            _slow(
+                f"PipelineNoSamples-{collector.value}",
+                cat.SAMPLE_DELAY,
+                ns,
+                dims,
+                "SampleCount",
+                Comparison.LESS,
+                max(1.0, expected * th.min_sample_ratio),
+                minutes,
+                Missing.BREACHING,
+                f"{collector.value} wrote fewer than {th.min_sample_ratio:.0%} of its {expected} samples a "
+                f"minute for {minutes} min (no data counts as breaching).",
+                "Check that the schedule rule is enabled and the sampler's executions start (Step Functions "
+                "console), then the collector's logs. Every metric of this collector is stale meanwhile.",
+            ),
+            _slow(
+                f"PipelineCollectorErrors-{collector.value}",
+                cat.COLLECTOR_ERRORS,
+                ns,
+                dims,
+                "Average",
+                Comparison.GREATER,
+                th.collector_errors_per_sample,
+                minutes,
+                Missing.NOT_BREACHING,
+                f"{collector.value} averaged more than {th.collector_errors_per_sample} failed API calls per sample "
+                f"for {minutes} min.",
+                "Search the collector's log group for 'api_call_failed': throttling (raise the sampling "
+                "period), AccessDenied (the role or an SCP), or a configured cluster that no longer exists.",
+            ),
+            _slow(
+                f"PipelineSamplesDropped-{collector.value}",
+                cat.SAMPLES_DROPPED,
+                ns,
+                dims,
+                "Average",
+                Comparison.GREATER,
+                th.dropped_sample_ratio,
+                minutes,
+                Missing.NOT_BREACHING,
+                f"{collector.value} started more than {th.dropped_sample_ratio:.0%} of its samples over "
+                f"one period late for {minutes} min.",
+                "Samples start late when executions start late or the function is throttled or cold: check "
+                "the Lambda Throttles and Duration metrics and the account's concurrency.",
+            ),
+            AlarmSpec(
+                f"PipelineLambdaErrors-{collector.value}",
+                "AWS/Lambda",
+                "Errors",
+                {"FunctionName": refs.function_names[collector]},
+                "Sum",
+                STANDARD_PERIOD,
+                Comparison.GREATER_OR_EQUAL,
+                1,
+                minutes,
+                minutes,
+                Missing.NOT_BREACHING,
+                f"The {collector.value} function failed invocations in each of {minutes} minutes.",
+                "Read the function's log group: an invocation fails only when no metric could be written "
+                "(every API call failed), or on a crash or timeout.",
+            ),
+        ]
+    for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
+        specs.append(
+            AlarmSpec(
+                f"PipelineExecutions{metric_name.removeprefix('Executions')}",
+                "AWS/States",
+                metric_name,
+                {"StateMachineArn": refs.state_machine_arn},
+                "Sum",
+                STANDARD_PERIOD,
+                Comparison.GREATER_OR_EQUAL,
+                1,
+                1,
+                1,
+                Missing.NOT_BREACHING,
+                f"A sampler execution {what}: a whole minute of samples may be missing.",
+                "Every sample catches its own errors, so a failed execution means the definition or the "
+                "role is broken: read the state machine's log group and the execution's error.",
+            )
+        )
+    specs.append(
+        AlarmSpec(
+            "PipelineScheduleFailed",
+            "AWS/Events",
+            "FailedInvocations",
+            {"RuleName": refs.rule_name},
+            "Sum",
+            STANDARD_PERIOD,
+            Comparison.GREATER_OR_EQUAL,
+            1,
+            1,
+            1,
+            Missing.NOT_BREACHING,
+            "The schedule rule could not start the sampler.",
+            "Check the rule role's states:StartExecution permission and the state machine's existence; "
+            "Express start quotas can also throttle.",
+        )
+    )
+    return specs
+
+
+def _fast(
+    alarm_id: str,
+    spec: MetricSpec,
+    namespace: str,
+    dims: dict[str, str],
+    statistic: str,
+    comparison: Comparison,
+    threshold: float,
+    periods: int,
+    summary: str,
+    runbook: str,
+) -> AlarmSpec:
+    """A high-resolution (10 s) alarm on a one-second account metric; missing data is not breaching
+    because the pipeline alarms already page when samples stop."""
+    _check_dimensions(spec, dims)
+    return AlarmSpec(
+        alarm_id,
+        namespace,
+        spec.name,
+        dims,
+        statistic,
+        HIGH_RESOLUTION_PERIOD,
+        comparison,
+        threshold,
+        periods,
+        periods,
+        Missing.NOT_BREACHING,
+        summary,
+        runbook,
+        spec,
+    )
+
+
+def _slow(
+    alarm_id: str,
+    spec: MetricSpec,
+    namespace: str,
+    dims: dict[str, str],
+    statistic: str,
+    comparison: Comparison,
+    threshold: float,
+    minutes: int,
+    missing: Missing,
+    summary: str,
+    runbook: str,
+) -> AlarmSpec:
+    """A one-minute alarm on a pipeline-health metric (cheaper than a high-resolution alarm)."""
+    _check_dimensions(spec, dims)
+    return AlarmSpec(
+        alarm_id,
+        namespace,
+        spec.name,
+        dims,
+        statistic,
+        STANDARD_PERIOD,
+        comparison,
+        threshold,
+        minutes,
+        minutes,
+        missing,
+        summary,
+        runbook,
+        spec,
+    )
+
+
+def _check_dimensions(spec: MetricSpec, dims: dict[str, str]) -> None:
+    if tuple(dims) != spec.dimensions:
+        raise ValueError(f"{spec.name} is published with dimensions {spec.dimensions}, not {tuple(dims)}")

@@ -1,0 +1,82 @@
+"""CloudWatch alarms from the alarm catalogue, notifying one encrypted, TLS-only SNS topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from stacks.alarm_catalogue import AlarmSpec, Comparison, Missing
+
+_COMPARISONS = {
+    Comparison.GREATER: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    Comparison.GREATER_OR_EQUAL: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    Comparison.LESS: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+}
+_MISSING = {
+    Missing.BREACHING: cloudwatch.TreatMissingData.BREACHING,
+    Missing.NOT_BREACHING: cloudwatch.TreatMissingData.NOT_BREACHING,
+}
+
+
+class Alarms(Construct):
+    """`.alarms` by alarm id, `.topic` for their ALARM and OK notifications."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        specs: Sequence[AlarmSpec],
+        name_prefix: str,
+        emails: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # A customer managed key: CloudWatch cannot publish to a topic under the AWS managed SNS key.
+        key = kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the high-resolution metrics alarm topic",
+        )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name=f"{name_prefix} alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        action = actions.SnsAction(self.topic)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for spec in specs:
+            alarm = cloudwatch.Alarm(
+                self,
+                spec.alarm_id,
+                alarm_name=f"{name_prefix}-{spec.alarm_id}",
+                alarm_description=f"{spec.summary} Runbook: {spec.runbook}",
+                metric=cloudwatch.Metric(
+                    namespace=spec.namespace,
+                    metric_name=spec.metric_name,
+                    dimensions_map=spec.dimensions,
+                    statistic=spec.statistic,
+                    period=Duration.seconds(spec.period),
+                ),
+                comparison_operator=_COMPARISONS[spec.comparison],
+                threshold=spec.threshold,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                treat_missing_data=_MISSING[spec.missing],
+            )
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+            self.alarms[spec.alarm_id] = alarm

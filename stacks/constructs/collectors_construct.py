@@ -1,0 +1,176 @@
+"""The collector functions: one asset, one function and one least-privilege role per collector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from common import env_names
+from common.catalogue import Collector
+from constructs import Construct
+
+from stacks.deployment_config import DeploymentConfig
+from stacks.log_retention import RETENTION_DAYS
+from stacks.nag import acknowledge
+from stacks.sampler_definition import collector_timeout_seconds
+
+LAMBDA_ASSET_DIR = Path(__file__).resolve().parents[2] / "lambdas"
+# Only handler code goes into the asset; tests and caches stay home.
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.pytest_cache"]
+HANDLERS: dict[Collector, str] = {
+    Collector.ECS_COUNTS: "ecs_counts.handler.handler",
+    Collector.EC2_EBS_STATE: "ec2_ebs_state.handler.handler",
+}
+CONSTRUCT_IDS: dict[Collector, str] = {
+    Collector.ECS_COUNTS: "EcsCounts",
+    Collector.EC2_EBS_STATE: "Ec2EbsState",
+}
+# The newest Python runtime (cdk-nag L1), on arm64: 20% cheaper per GB-second than x86_64.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+
+class CollectorFunctions(Construct):
+    """Creates the collector functions; `.functions[collector]` is what the sampler invokes."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        code = lambda_.Code.from_asset(str(LAMBDA_ASSET_DIR), exclude=ASSET_EXCLUDES)
+        # Resolved by CloudFormation at deploy time from AWS's public parameter: no lookup at synth.
+        layer_arn = ssm.StringParameter.value_for_string_parameter(
+            self, config.powertools_layer_parameter(RUNTIME.name)
+        )
+        powertools = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
+        self.functions: dict[Collector, lambda_.Function] = {}
+        self.log_groups: dict[Collector, logs.LogGroup] = {}
+        for collector, period in config.periods.items():
+            cid = CONSTRUCT_IDS[collector]
+            log_group = logs.LogGroup(
+                self,
+                f"{cid}Logs",
+                retention=RETENTION_DAYS[config.log_retention_days],
+            )
+            role = iam.Role(
+                self,
+                f"{cid}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"{collector.value} collector: reads account state, writes its own logs",
+            )
+            log_group.grant_write(role)
+            for statement in _read_statements(collector, config, stack):
+                role.add_to_policy(statement)
+            if config.sink == "api":
+                role.add_to_policy(
+                    iam.PolicyStatement(
+                        actions=["cloudwatch:PutMetricData"],
+                        # PutMetricData has no resource type; the namespace condition is the scope.
+                        resources=["*"],
+                        conditions={"StringEquals": {"cloudwatch:namespace": config.namespace}},
+                    )
+                )
+            function = lambda_.Function(
+                self,
+                cid,
+                runtime=RUNTIME,
+                architecture=lambda_.Architecture.ARM_64,
+                handler=HANDLERS[collector],
+                code=code,
+                layers=[powertools],
+                role=role,
+                memory_size=config.collector_memory_mb,
+                timeout=Duration.seconds(collector_timeout_seconds(period)),
+                log_group=log_group,
+                description=f"Samples {collector.value} every {period} s into {config.namespace}",
+                environment=_environment(collector, period, config),
+            )
+            # The role's policy must exist before the function can be invoked by the sampler.
+            function.node.add_dependency(role)
+            for finding, reason in _wildcard_reasons(config).items():
+                acknowledge(role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason)
+            self.functions[collector] = function
+            self.log_groups[collector] = log_group
+
+
+def _environment(collector: Collector, period: int, config: DeploymentConfig) -> dict[str, str]:
+    env = {
+        env_names.METRICS_NAMESPACE: config.namespace,
+        env_names.METRICS_SINK: config.sink,
+        env_names.SAMPLE_PERIOD_SECONDS: str(period),
+        "POWERTOOLS_SERVICE_NAME": f"highres-{collector.value}",
+        "POWERTOOLS_METRICS_NAMESPACE": config.namespace,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    if collector is Collector.ECS_COUNTS:
+        env[env_names.ECS_CLUSTERS] = ",".join(config.clusters)
+        env[env_names.ECS_SERVICE_METRICS] = str(config.service_metrics).lower()
+    else:
+        env[env_names.WATCH_INSTANCE_IDS] = ",".join(config.watch_instance_ids)
+    return env
+
+
+def _read_statements(collector: Collector, config: DeploymentConfig, stack: Stack) -> list[iam.PolicyStatement]:
+    """The read-only calls each collector makes, scoped as tightly as each API allows."""
+    if collector is Collector.EC2_EBS_STATE:
+        return [
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeVolumes",
+                    "ec2:DescribeVolumeStatus",
+                    "ec2:DescribeSnapshots",
+                ],
+                # EC2 Describe* actions support no resource-level permissions.
+                resources=["*"],
+            )
+        ]
+    names = ["*"] if config.all_clusters else [c.rsplit("/", 1)[-1] for c in config.clusters]
+    cluster_arns = [
+        stack.format_arn(service="ecs", resource="cluster", resource_name=name) for name in names
+    ]
+    statements = [iam.PolicyStatement(actions=["ecs:DescribeClusters"], resources=cluster_arns)]
+    if config.all_clusters:
+        # ListClusters has no resource type: discovering every cluster needs Resource '*'.
+        statements.append(iam.PolicyStatement(actions=["ecs:ListClusters"], resources=["*"]))
+    if config.service_metrics:
+        # ListServices is scoped by the ecs:cluster condition, not by resource.
+        list_services = iam.PolicyStatement(actions=["ecs:ListServices"], resources=["*"])
+        if not config.all_clusters:
+            list_services.add_condition("ArnEquals", {"ecs:cluster": cluster_arns})
+        statements.append(list_services)
+        statements.append(
+            iam.PolicyStatement(
+                actions=["ecs:DescribeServices"],
+                resources=[
+                    stack.format_arn(service="ecs", resource="service", resource_name=f"{name}/*")
+                    for name in names
+                ],
+            )
+        )
+    return statements
+
+
+def _wildcard_reasons(config: DeploymentConfig) -> dict[str, str]:
+    """Each wildcard resource a collector role holds, with the reason the API forces it."""
+    reasons = {
+        "Resource::*": "EC2 Describe*, ECS ListClusters/ListServices and CloudWatch PutMetricData have no "
+        "resource-level permissions; PutMetricData is scoped by its cloudwatch:namespace condition.",
+    }
+    if config.all_clusters:
+        reasons["Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:cluster/*"] = (
+            "clusters is '*': DescribeClusters must reach every cluster that ListClusters discovers."
+        )
+        if config.service_metrics:
+            reasons["Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/*/*"] = (
+                "clusters is '*': DescribeServices must reach the services of every discovered cluster."
+            )
+    elif config.service_metrics:
+        for cluster in config.clusters:
+            name = cluster.rsplit("/", 1)[-1]
+            reasons[f"Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/{name}/*"] = (
+                "DescribeServices of the configured cluster's services, whose names are not known at synth."
+            )
+    return reasons

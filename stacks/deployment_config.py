@@ -1,0 +1,339 @@
+"""The typed deployment configuration: what `app.py` builds, validated before anything is synthesized.
+
+Read from `highres.config.json` (or the file named by `-c configFile=...`) and then overridden key by
+key with `cdk -c key=value`. Every bad value is reported as one line naming the key and what it
+accepts, so a typo never becomes a half-configured stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common.catalogue import DEFAULT_NAMESPACE, Collector
+
+from stacks.log_retention import RETENTION_DAYS
+
+DEFAULT_CONFIG_FILE = "highres.config.json"
+STACK_NAME_PREFIX = "HighResMetrics"
+WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
+SINKS = ("emf", "api")
+# Defaults: ECS every second (the product); EC2/EBS every 5 s because EC2 Describe* throttling
+# budgets are shared with every other tool in the account.
+DEFAULT_PERIODS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_CLUSTER = re.compile(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/)?[A-Za-z0-9_-]{1,255}$")
+_INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NAMESPACE = re.compile(r"^[A-Za-z0-9._/#:-]{1,255}$")
+_PARAMETER_PATH = re.compile(r"^/[A-Za-z0-9_./-]+$")
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message says which key and what it accepts."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one stack deploys; None means the CLI's default account or region (env-agnostic)."""
+
+    account: str | None = None
+    region: str | None = None
+
+    @property
+    def stack_name(self) -> str:
+        parts = [STACK_NAME_PREFIX, self.account, self.region]
+        return "-".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """What the account alarms fire on; each is documented in the README's alarm table."""
+
+    # Tasks pending for this long (every 10-second minimum above 0) count as stuck.
+    pending_stuck_seconds: int = 180
+    # Floors per cluster; None means no floor alarm for that metric.
+    running_tasks_min: int | None = None
+    container_instances_min: int | None = None
+    # Failed API calls per sample, averaged over a minute.
+    collector_errors_per_sample: float = 0.2
+    # Fraction of a minute's samples that started too late and were dropped.
+    dropped_sample_ratio: float = 0.2
+    # Fraction of a collector's expected samples per minute that must arrive.
+    min_sample_ratio: float = 0.5
+    # Minutes a pipeline condition must last before it pages.
+    pipeline_evaluation_minutes: int = 3
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    """Everything one stack needs; one value per account/region target."""
+
+    targets: tuple[Target, ...] = (Target(),)
+    clusters: tuple[str, ...] = ("*",)
+    alarm_clusters: tuple[str, ...] = ()
+    periods: Mapping[Collector, int] = field(default_factory=lambda: dict(DEFAULT_PERIODS))
+    workflow_type: str = "EXPRESS"
+    namespace: str = DEFAULT_NAMESPACE
+    sink: str = "emf"
+    service_metrics: bool = False
+    watch_instance_ids: tuple[str, ...] = ()
+    alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
+    notification_emails: tuple[str, ...] = ()
+    rule_enabled: bool = True
+    log_retention_days: int = 14
+    powertools_version: str = "3.37.0"
+    collector_memory_mb: int = 256
+
+    @property
+    def all_clusters(self) -> bool:
+        return self.clusters == ("*",)
+
+    @property
+    def clusters_with_alarms(self) -> tuple[str, ...]:
+        """Per-cluster alarms need names at synth time: the listed clusters, or `alarmClusters` for `*`."""
+        if self.alarm_clusters:
+            return self.alarm_clusters
+        return () if self.all_clusters else tuple(_cluster_name(c) for c in self.clusters)
+
+    def powertools_layer_parameter(self, runtime: str) -> str:
+        """The public SSM parameter AWS keeps with the arm64 Powertools layer ARN for `runtime`."""
+        return f"/aws/service/powertools/python/arm64/{runtime}/{self.powertools_version}"
+
+
+def _cluster_name(cluster: str) -> str:
+    return cluster.rsplit("/", 1)[-1]
+
+
+def load_config(context: Mapping[str, Any], repo_root: Path) -> DeploymentConfig:
+    """Build the config from the config file (if any) overlaid with CDK context values."""
+    file_name = str(context.get("configFile", DEFAULT_CONFIG_FILE))
+    path = (repo_root / file_name).resolve()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"{file_name}: not valid JSON ({error.msg} at line {error.lineno})") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{file_name}: must hold a JSON object of settings")
+    elif "configFile" in context:
+        raise ConfigError(f"configFile: {file_name} does not exist")
+    for key in _FIELDS:
+        if key in context:
+            raw[key] = context[key]
+    return parse_config(raw)
+
+
+def parse_config(raw: Mapping[str, Any]) -> DeploymentConfig:
+    """Validate a settings mapping (file keys, camelCase) into a DeploymentConfig."""
+    unknown = sorted(set(raw) - set(_FIELDS) - {"$comment"})
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
+    values = {_FIELDS[key][0]: _FIELDS[key][1](key, value) for key, value in raw.items() if key in _FIELDS}
+    config = DeploymentConfig(**values)
+    if config.alarm_clusters and not config.all_clusters:
+        missing = set(config.alarm_clusters) - {_cluster_name(c) for c in config.clusters}
+        if missing:
+            raise ConfigError(f"alarmClusters: {', '.join(sorted(missing))} not in clusters")
+    return config
+
+
+def _targets(key: str, value: Any) -> tuple[Target, ...]:
+    items = _json_if_text(value)
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f'{key}: give a list like [{{"account": "123456789012", "region": "eu-west-1"}}]')
+    targets = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - {"account", "region"}:
+            raise ConfigError(f"{key}: each target is an object with optional 'account' and 'region'")
+        account, region = item.get("account"), item.get("region")
+        if account is not None and not _ACCOUNT.match(str(account)):
+            raise ConfigError(f"{key}: account {account!r} is not a 12-digit AWS account id")
+        if region is not None and not _REGION.match(str(region)):
+            raise ConfigError(f"{key}: region {region!r} is not an AWS region name such as eu-west-1")
+        targets.append(Target(None if account is None else str(account), region))
+    names = [target.stack_name for target in targets]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{key}: two targets give the same stack name")
+    return tuple(targets)
+
+
+def _clusters(key: str, value: Any) -> tuple[str, ...]:
+    clusters = _string_list(key, value)
+    if clusters == ("*",):
+        return clusters
+    if not clusters or "*" in clusters:
+        raise ConfigError(f'{key}: give "*" for every cluster, or a list of cluster names or ARNs')
+    for cluster in clusters:
+        if not _CLUSTER.match(cluster):
+            raise ConfigError(f"{key}: {cluster!r} is not an ECS cluster name or cluster ARN")
+    return clusters
+
+
+def _alarm_clusters(key: str, value: Any) -> tuple[str, ...]:
+    return tuple(_cluster_name(c) for c in _clusters(key, value)) if value not in ([], "") else ()
+
+
+def _periods(key: str, value: Any) -> dict[Collector, int]:
+    given = _json_if_text(value)
+    known = {collector.value: collector for collector in Collector}
+    if not isinstance(given, dict) or set(given) - set(known):
+        raise ConfigError(f"{key}: an object with keys among {', '.join(known)}, e.g. {{\"ecs_counts\": 1}}")
+    periods = dict(DEFAULT_PERIODS)
+    for name, seconds in given.items():
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1 or 60 % seconds:
+            raise ConfigError(f"{key}.{name}: {seconds!r} is not a divisor of 60 (1, 2, 3, 4, 5, 6, 10, ...)")
+        periods[known[name]] = seconds
+    return periods
+
+
+def _choice(options: tuple[str, ...], normalise: Callable[[str], str]) -> Callable[[str, Any], str]:
+    def parse(key: str, value: Any) -> str:
+        text = normalise(str(value))
+        if text not in options:
+            raise ConfigError(f"{key}: {value!r} is not one of {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _namespace(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _NAMESPACE.match(value) or value.startswith("AWS/"):
+        raise ConfigError(f"{key}: {value!r} is not a custom CloudWatch namespace (1-255 chars, not AWS/...)")
+    return value
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(f"{key}: {value!r} is not true or false")
+
+
+def _int_in(low: int, high: int) -> Callable[[str, Any], int]:
+    def parse(key: str, value: Any) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = low - 1
+        if isinstance(value, bool) or not low <= number <= high:
+            raise ConfigError(f"{key}: {value!r} is not a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _instance_ids(key: str, value: Any) -> tuple[str, ...]:
+    ids = _string_list(key, value) if value not in ([], "") else ()
+    for instance_id in ids:
+        if not _INSTANCE_ID.match(instance_id):
+            raise ConfigError(f"{key}: {instance_id!r} is not an EC2 instance id (i-...)")
+    return ids
+
+
+def _emails(key: str, value: Any) -> tuple[str, ...]:
+    emails = _string_list(key, value) if value not in ([], "") else ()
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ConfigError(f"{key}: {email!r} is not an e-mail address")
+    return emails
+
+
+def _version(key: str, value: Any) -> str:
+    text = str(value)
+    if not re.match(r"^\d+\.\d+\.\d+$", text) or not _PARAMETER_PATH.match("/" + text):
+        raise ConfigError(f"{key}: {value!r} is not a Powertools release such as 3.37.0")
+    return text
+
+
+def _retention(key: str, value: Any) -> int:
+    number = _int_in(1, 3653)(key, value)
+    if number not in RETENTION_DAYS:
+        raise ConfigError(f"{key}: {number} is not a CloudWatch Logs retention ({', '.join(map(str, RETENTION_DAYS))})")
+    return number
+
+
+def _alarm_thresholds(key: str, value: Any) -> AlarmThresholds:
+    given = _json_if_text(value)
+    if not isinstance(given, dict):
+        raise ConfigError(f"{key}: an object of thresholds, e.g. {{\"runningTasksMin\": 2}}")
+    parsers: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
+        "pendingStuckSeconds": ("pending_stuck_seconds", _int_in(30, 3600)),
+        "runningTasksMin": ("running_tasks_min", _optional(_int_in(1, 100_000))),
+        "containerInstancesMin": ("container_instances_min", _optional(_int_in(1, 100_000))),
+        "collectorErrorsPerSample": ("collector_errors_per_sample", _ratio),
+        "droppedSampleRatio": ("dropped_sample_ratio", _ratio),
+        "minSampleRatio": ("min_sample_ratio", _ratio),
+        "pipelineEvaluationMinutes": ("pipeline_evaluation_minutes", _int_in(1, 60)),
+    }
+    unknown = sorted(set(given) - set(parsers))
+    if unknown:
+        raise ConfigError(f"{key}: unknown threshold(s) {', '.join(unknown)}; known: {', '.join(parsers)}")
+    return AlarmThresholds(
+        **{parsers[name][0]: parsers[name][1](f"{key}.{name}", v) for name, v in given.items()}
+    )
+
+
+def _optional(parse: Callable[[str, Any], int]) -> Callable[[str, Any], int | None]:
+    return lambda key, value: None if value is None else parse(key, value)
+
+
+def _ratio(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ConfigError(f"{key}: {value!r} is not a fraction above 0 and at most 1")
+    return float(value)
+
+
+def _string_list(key: str, value: Any) -> tuple[str, ...]:
+    """A JSON list of strings, or (from `-c key=a,b`) a comma-separated string."""
+    if isinstance(value, str):
+        parsed = _json_if_text(value)
+        items = parsed if isinstance(parsed, list) else value.split(",")
+    else:
+        items = value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{key}: give a list of strings or a comma-separated string")
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def _json_if_text(value: Any) -> Any:
+    """`-c` gives strings; a string that holds JSON (a list or object) is parsed."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+# File/context key -> (DeploymentConfig field, parser).
+_FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
+    "targets": ("targets", _targets),
+    "clusters": ("clusters", _clusters),
+    "alarmClusters": ("alarm_clusters", _alarm_clusters),
+    "samplePeriods": ("periods", _periods),
+    "workflowType": ("workflow_type", _choice(WORKFLOW_TYPES, str.upper)),
+    "namespace": ("namespace", _namespace),
+    "sink": ("sink", _choice(SINKS, str.lower)),
+    "serviceMetrics": ("service_metrics", _bool),
+    "watchInstanceIds": ("watch_instance_ids", _instance_ids),
+    "alarmThresholds": ("alarms", _alarm_thresholds),
+    "notificationEmails": ("notification_emails", _emails),
+    "ruleEnabled": ("rule_enabled", _bool),
+    "logRetentionDays": ("log_retention_days", _retention),
+    "powertoolsVersion": ("powertools_version", _version),
+    "collectorMemoryMb": ("collector_memory_mb", _int_in(128, 10240)),
+}
+
+
+def context_keys() -> list[str]:
+    """The CDK context keys `load_config` reads (`-c key=value`)."""
+    return ["configFile", *_FIELDS]

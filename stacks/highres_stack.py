@@ -1,0 +1,47 @@
+"""One deployable stack per account and region: collectors, sampler, alarms and dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
+from stacks.constructs.alarms_construct import Alarms
+from stacks.constructs.collectors_construct import CollectorFunctions
+from stacks.constructs.dashboard_construct import Dashboard
+from stacks.constructs.sampler_construct import Sampler
+from stacks.deployment_config import DeploymentConfig
+
+
+class HighResMetricsStack(Stack):
+    """Composes the capabilities; each lives in its own construct under stacks/constructs/."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.collectors = CollectorFunctions(self, "Collectors", config=config)
+        self.sampler = Sampler(self, "Sampler", config=config, functions=self.collectors.functions)
+        refs = AwsMetricRefs(
+            state_machine_arn=self.sampler.state_machine.state_machine_arn,
+            function_names={c: f.function_name for c, f in self.collectors.functions.items()},
+            rule_name=self.sampler.rule.rule_name,
+        )
+        self.alarm_specs = account_alarms(config) + pipeline_alarms(config, refs)
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            specs=self.alarm_specs,
+            name_prefix=construct_id,
+            emails=config.notification_emails,
+        )
+        self.dashboard = Dashboard(
+            self,
+            "Dashboard",
+            config=config,
+            dashboard_name=construct_id,
+            alarms=list(self.alarms.alarms.values()),
+        )
+        CfnOutput(self, "StateMachineArn", value=self.sampler.state_machine.state_machine_arn)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+        CfnOutput(self, "DashboardName", value=construct_id)
