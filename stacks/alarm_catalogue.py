@@ -13,7 +13,6 @@ from enum import StrEnum
 
 from common import catalogue as cat
 from common.catalogue import Collector, MetricSpec
-
 from stacks.deployment_config import DeploymentConfig
 
 HIGH_RESOLUTION_PERIOD = 10  # seconds; the shortest alarm period on one-second metrics
@@ -79,7 +78,8 @@ def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
                 stuck_periods,
                 f"Tasks in {cluster} have been PENDING for {th.pending_stuck_seconds} s without a break.",
                 "Look at the cluster's stopped tasks and service events: usually no capacity (container "
-                "instances or Fargate quota), an image that cannot be pulled, or ENIs exhausted in the subnet.",
+                "instances or Fargate quota), an image that cannot be pulled, or no free ENIs in the "
+                "subnet.",
             )
         )
         if th.running_tasks_min is not None:
@@ -192,8 +192,8 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 th.collector_errors_per_sample,
                 minutes,
                 Missing.NOT_BREACHING,
-                f"{collector.value} averaged more than {th.collector_errors_per_sample} failed API calls per sample "
-                f"for {minutes} min.",
+                f"{collector.value} averaged more than {th.collector_errors_per_sample} failed API calls "
+                f"per sample for {minutes} min.",
                 "Search the collector's log group for 'api_call_failed': throttling (raise the sampling "
                 "period), AccessDenied (the role or an SCP), or a configured cluster that no longer exists.",
             ),

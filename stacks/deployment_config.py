@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from common.catalogue import DEFAULT_NAMESPACE, Collector
-
 from stacks.log_retention import RETENTION_DAYS
 
 DEFAULT_CONFIG_FILE = "highres.config.json"
@@ -185,7 +184,7 @@ def _periods(key: str, value: Any) -> dict[Collector, int]:
     given = _json_if_text(value)
     known = {collector.value: collector for collector in Collector}
     if not isinstance(given, dict) or set(given) - set(known):
-        raise ConfigError(f"{key}: an object with keys among {', '.join(known)}, e.g. {{\"ecs_counts\": 1}}")
+        raise ConfigError(f'{key}: an object with keys among {", ".join(known)}, e.g. {{"ecs_counts": 1}}')
     periods = dict(DEFAULT_PERIODS)
     for name, seconds in given.items():
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1 or 60 % seconds:
@@ -257,14 +256,16 @@ def _version(key: str, value: Any) -> str:
 def _retention(key: str, value: Any) -> int:
     number = _int_in(1, 3653)(key, value)
     if number not in RETENTION_DAYS:
-        raise ConfigError(f"{key}: {number} is not a CloudWatch Logs retention ({', '.join(map(str, RETENTION_DAYS))})")
+        raise ConfigError(
+            f"{key}: {number} is not a CloudWatch Logs retention ({', '.join(map(str, RETENTION_DAYS))})"
+        )
     return number
 
 
 def _alarm_thresholds(key: str, value: Any) -> AlarmThresholds:
     given = _json_if_text(value)
     if not isinstance(given, dict):
-        raise ConfigError(f"{key}: an object of thresholds, e.g. {{\"runningTasksMin\": 2}}")
+        raise ConfigError(f'{key}: an object of thresholds, e.g. {{"runningTasksMin": 2}}')
     parsers: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
         "pendingStuckSeconds": ("pending_stuck_seconds", _int_in(30, 3600)),
         "runningTasksMin": ("running_tasks_min", _optional(_int_in(1, 100_000))),

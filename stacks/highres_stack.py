@@ -18,7 +18,9 @@ from stacks.deployment_config import DeploymentConfig
 class HighResMetricsStack(Stack):
     """Composes the capabilities; each lives in its own construct under stacks/constructs/."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.collectors = CollectorFunctions(self, "Collectors", config=config)
         self.sampler = Sampler(self, "Sampler", config=config, functions=self.collectors.functions)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
-from common import env_names
-from common.catalogue import Collector
 from constructs import Construct
 
+from common import env_names
+from common.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import acknowledge
@@ -89,7 +89,7 @@ class CollectorFunctions(Construct):
             )
             # The role's policy must exist before the function can be invoked by the sampler.
             function.node.add_dependency(role)
-            for finding, reason in _wildcard_reasons(config).items():
+            for finding, reason in _wildcard_reasons(config, stack).items():
                 acknowledge(role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason)
             self.functions[collector] = function
             self.log_groups[collector] = log_group
@@ -112,7 +112,9 @@ def _environment(collector: Collector, period: int, config: DeploymentConfig) ->
     return env
 
 
-def _read_statements(collector: Collector, config: DeploymentConfig, stack: Stack) -> list[iam.PolicyStatement]:
+def _read_statements(
+    collector: Collector, config: DeploymentConfig, stack: Stack
+) -> list[iam.PolicyStatement]:
     """The read-only calls each collector makes, scoped as tightly as each API allows."""
     if collector is Collector.EC2_EBS_STATE:
         return [
@@ -128,9 +130,7 @@ def _read_statements(collector: Collector, config: DeploymentConfig, stack: Stac
             )
         ]
     names = ["*"] if config.all_clusters else [c.rsplit("/", 1)[-1] for c in config.clusters]
-    cluster_arns = [
-        stack.format_arn(service="ecs", resource="cluster", resource_name=name) for name in names
-    ]
+    cluster_arns = [stack.format_arn(service="ecs", resource="cluster", resource_name=name) for name in names]
     statements = [iam.PolicyStatement(actions=["ecs:DescribeClusters"], resources=cluster_arns)]
     if config.all_clusters:
         # ListClusters has no resource type: discovering every cluster needs Resource '*'.
@@ -153,24 +153,33 @@ def _read_statements(collector: Collector, config: DeploymentConfig, stack: Stac
     return statements
 
 
-def _wildcard_reasons(config: DeploymentConfig) -> dict[str, str]:
-    """Each wildcard resource a collector role holds, with the reason the API forces it."""
+def _wildcard_reasons(config: DeploymentConfig, stack: Stack) -> dict[str, str]:
+    """Each wildcard resource a collector role holds (as cdk-nag names it), with the reason for it."""
     reasons = {
         "Resource::*": "EC2 Describe*, ECS ListClusters/ListServices and CloudWatch PutMetricData have no "
         "resource-level permissions; PutMetricData is scoped by its cloudwatch:namespace condition.",
     }
+    ecs_arn = ":".join(
+        (
+            "arn",
+            _nag_text(stack.partition, "<AWS::Partition>"),
+            "ecs",
+            _nag_text(stack.region, "<AWS::Region>"),
+            _nag_text(stack.account, "<AWS::AccountId>"),
+        )
+    )
     if config.all_clusters:
-        reasons["Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:cluster/*"] = (
+        reasons[f"Resource::{ecs_arn}:cluster/*"] = (
             "clusters is '*': DescribeClusters must reach every cluster that ListClusters discovers."
         )
-        if config.service_metrics:
-            reasons["Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/*/*"] = (
-                "clusters is '*': DescribeServices must reach the services of every discovered cluster."
-            )
-    elif config.service_metrics:
-        for cluster in config.clusters:
-            name = cluster.rsplit("/", 1)[-1]
-            reasons[f"Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/{name}/*"] = (
-                "DescribeServices of the configured cluster's services, whose names are not known at synth."
+    if config.service_metrics:
+        for name in ["*"] if config.all_clusters else [c.rsplit("/", 1)[-1] for c in config.clusters]:
+            reasons[f"Resource::{ecs_arn}:service/{name}/*"] = (
+                "DescribeServices of the cluster's services, whose names are not known at synth."
             )
     return reasons
+
+
+def _nag_text(value: str, placeholder: str) -> str:
+    """How cdk-nag prints an ARN part: the literal when known at synth, else the pseudo parameter."""
+    return placeholder if Token.is_unresolved(value) else value

