@@ -1,0 +1,426 @@
+"""Pure analysis of a Step Functions execution history: where did it fail, and where to resume.
+
+Input is the list of events `GetExecutionHistory` returns (all pages, any order); output is a
+`ResumePoint`. No AWS calls happen here, so the recorded histories under ../shared/fixtures/ and
+synthetic ones (see `synthetic_history`, also used by benchmarks) can be analysed offline.
+
+Top-level states run one at a time, so a single pass in event-id order can attribute every event
+to the top-level state that was active when it happened. That is what makes a failure deep inside
+a Parallel branch or a Map iteration resolve to its enclosing top-level state, and it works even
+on histories whose `previousEventId` is 0 (older AWS and emulator recordings).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Event = Mapping[str, Any]
+
+TERMINAL_EVENT_STATUS = {
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
+_TERMINAL_DETAILS = {
+    "ExecutionFailed": "executionFailedEventDetails",
+    "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "ExecutionAborted": "executionAbortedEventDetails",
+}
+# Failure events of work done inside a state (not of the containers around it).
+_LEAF_FAILURES = frozenset(
+    {
+        "TaskFailed",
+        "TaskTimedOut",
+        "TaskStartFailed",
+        "TaskSubmitFailed",
+        "LambdaFunctionFailed",
+        "LambdaFunctionTimedOut",
+        "LambdaFunctionStartFailed",
+        "LambdaFunctionScheduleFailed",
+        "ActivityFailed",
+        "ActivityTimedOut",
+        "ActivityScheduleFailed",
+        "EvaluationFailed",
+    }
+)
+# AWS (and moto) word States.Runtime causes like this; state names may hold spaces and quotes.
+_CAUSE_STATE = re.compile(r"executing the state '(?P<name>.+)' \(entered at the event id #(?P<id>\d+)\)")
+# Following previousEventId from a leaf failure to its state's entry takes a handful of hops.
+_MAX_CHAIN_HOPS = 64
+
+
+class GoToStateError(Exception):
+    """A problem the user can fix; its message is printed as one line, without a traceback."""
+
+
+@dataclass
+class StateVisit:
+    """One run of a top-level state, from its `...StateEntered` event to its exit (if any)."""
+
+    name: str
+    state_type: str
+    entered_event_id: int
+    input_text: str | None
+    input_truncated: bool
+    exited_event_id: int | None = None
+    caught_error: bool = False
+    assigned_variables: dict[str, str] = field(default_factory=dict)
+    assigned_variables_truncated: bool = False
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where to resume a failed execution, and what that state received."""
+
+    state: str
+    state_type: str
+    entered_event_id: int | None
+    input_text: str | None
+    input_truncated: bool
+    variables: dict[str, Any]
+    variables_truncated: bool
+    status: str
+    error: str | None
+    cause: str | None
+    failed_state: str | None
+    reason: str
+
+    def recorded_input(self) -> Any:
+        """The input the resume state received, as a JSON value."""
+        if self.entered_event_id is None:
+            raise GoToStateError(f"this execution never entered {self.state!r}; pass its input with --input")
+        if self.input_text is None:
+            raise GoToStateError(
+                f"the history holds no input for state {self.state!r} "
+                "(recorded without execution data?); pass it with --input"
+            )
+        try:
+            return json.loads(self.input_text)
+        except json.JSONDecodeError as exc:
+            hint = " (the recording was truncated)" if self.input_truncated else ""
+            raise GoToStateError(
+                f"the recorded input of state {self.state!r} is not valid JSON{hint}; pass it with --input"
+            ) from exc
+
+
+@dataclass
+class HistoryAnalysis:
+    """Every top-level visit in order, plus what is needed to attribute a failure to one of them."""
+
+    visits: list[StateVisit]
+    terminal: Event | None
+    failed_visit: int | None
+    active_at_end: int | None
+    owner: dict[int, int]
+    events_by_id: dict[int, Event]
+    last_entered: dict[str, int]
+    event_count: int
+
+
+def _state_type(event_type: str) -> str:
+    return event_type.removesuffix("StateEntered").removesuffix("StateExited")
+
+
+def _is_failure(event_type: str) -> bool:
+    return event_type.endswith(("Failed", "TimedOut"))
+
+
+def analyse_history(events: Iterable[Event]) -> HistoryAnalysis:
+    """One pass over the history in event-id order (already sorted or reversed input sorts in O(n))."""
+    ordered = sorted(events, key=lambda event: int(event["id"]))
+    visits: list[StateVisit] = []
+    owner: dict[int, int] = {}
+    by_id: dict[int, Event] = {}
+    last_entered: dict[str, int] = {}
+    active: int | None = None
+    last_inner_type: str | None = None
+    terminal: Event | None = None
+    failed_visit: int | None = None
+
+    for event in ordered:
+        event_id = int(event["id"])
+        event_type = str(event["type"])
+        by_id[event_id] = event
+        if event_type.endswith("StateEntered"):
+            details = event.get("stateEnteredEventDetails") or {}
+            name = str(details.get("name", ""))
+            last_entered[name] = event_id
+            if active is None:
+                active = len(visits)
+                last_inner_type = None
+                visits.append(
+                    StateVisit(
+                        name=name,
+                        state_type=_state_type(event_type),
+                        entered_event_id=event_id,
+                        input_text=details.get("input"),
+                        input_truncated=bool((details.get("inputDetails") or {}).get("truncated")),
+                    )
+                )
+                owner[event_id] = active
+                continue
+        if event_type in TERMINAL_EVENT_STATUS:
+            terminal, failed_visit = event, active
+        elif event_type == "ExecutionRedriven":
+            # A redrive re-enters the failed state; the failed attempt's visit ends here.
+            active = None
+        if active is None:
+            continue
+        owner[event_id] = active
+        visit = visits[active]
+        exited = event.get("stateExitedEventDetails") or {}
+        if event_type.endswith("StateExited") and exited.get("name") == visit.name:
+            visit.exited_event_id = event_id
+            visit.caught_error = last_inner_type is not None and _is_failure(last_inner_type)
+            visit.assigned_variables = dict(exited.get("assignedVariables") or {})
+            visit.assigned_variables_truncated = bool(
+                (exited.get("assignedVariablesDetails") or {}).get("truncated")
+            )
+            active = None
+        else:
+            last_inner_type = event_type
+
+    return HistoryAnalysis(
+        visits=visits,
+        terminal=terminal,
+        failed_visit=failed_visit,
+        active_at_end=active,
+        owner=owner,
+        events_by_id=by_id,
+        last_entered=last_entered,
+        event_count=len(ordered),
+    )
+
+
+def _terminal_details(terminal: Event) -> Mapping[str, Any]:
+    return terminal.get(_TERMINAL_DETAILS[str(terminal["type"])]) or {}
+
+
+def _visit_named_by_cause(analysis: HistoryAnalysis, cause: str | None) -> tuple[int | None, str | None]:
+    """The top-level visit a `States.Runtime`-style cause points at, and the state it names."""
+    match = _CAUSE_STATE.search(cause or "")
+    if match is None:
+        return None, None
+    name, entered_id = match.group("name"), int(match.group("id"))
+    entered = analysis.events_by_id.get(entered_id)
+    named_entry = (entered or {}).get("stateEnteredEventDetails") or {}
+    if named_entry.get("name") == name and entered_id in analysis.owner:
+        return analysis.owner[entered_id], name
+    # Some emulators put a wrong event id in the cause; the name is still right.
+    if name in analysis.last_entered:
+        return analysis.owner.get(analysis.last_entered[name]), name
+    return None, name
+
+
+def _innermost_failed_state(analysis: HistoryAnalysis) -> str | None:
+    """The state whose own work failed last (e.g. the Lambda task inside a Parallel branch)."""
+    terminal_id = (
+        int(analysis.terminal["id"]) if analysis.terminal else max(analysis.events_by_id, default=0) + 1
+    )
+    for event_id in range(terminal_id - 1, 0, -1):
+        event = analysis.events_by_id.get(event_id)
+        if event is None or event["type"] not in _LEAF_FAILURES:
+            continue
+        for _ in range(_MAX_CHAIN_HOPS):
+            entered = event.get("stateEnteredEventDetails")
+            if entered:
+                return str(entered.get("name"))
+            previous = analysis.events_by_id.get(int(event.get("previousEventId") or 0))
+            if previous is None:
+                return None
+            event = previous
+        return None
+    return None
+
+
+def _restored_variables(visits: Sequence[StateVisit]) -> tuple[dict[str, Any], bool]:
+    """Variables as the skipped top-level states left them (later assignments win)."""
+    variables: dict[str, Any] = {}
+    truncated = False
+    for visit in visits:
+        truncated = truncated or visit.assigned_variables_truncated
+        for name, text in visit.assigned_variables.items():
+            try:
+                variables[name] = json.loads(text)
+            except (TypeError, json.JSONDecodeError):
+                truncated = True
+    return variables, truncated
+
+
+def _resolve_fail_state(
+    visits: Sequence[StateVisit], fail_index: int, skip: Collection[str]
+) -> tuple[int, str]:
+    """A Fail state is never the fix: resume where the path to it was decided."""
+    earliest = fail_index
+    for index in range(fail_index - 1, -1, -1):
+        visit = visits[index]
+        if visit.name in skip:
+            break
+        if visit.caught_error:
+            return index, f"its error was caught and routed to Fail state {visits[fail_index].name!r}"
+        if visit.state_type == "Choice":
+            return index, f"it chose the path to Fail state {visits[fail_index].name!r}"
+        earliest = index
+    if earliest == fail_index:
+        raise GoToStateError(
+            f"the execution ended in Fail state {visits[fail_index].name!r} with no state before it; "
+            "choose one with --state"
+        )
+    return earliest, (
+        f"no Catch or Choice leads to Fail state {visits[fail_index].name!r}; "
+        "resuming at the first state on its path"
+    )
+
+
+def find_resume_point(
+    events: Iterable[Event],
+    *,
+    state: str | None = None,
+    skip: Collection[str] = (),
+    status: str | None = None,
+) -> ResumePoint:
+    """Analyse a whole history and say where to resume. Linear in the number of events.
+
+    `state` overrides the detection with a top-level state; `skip` names states added by
+    gotostate itself, which are never resume points. `status` is the execution's status from
+    DescribeExecution, trusted when the history lacks its terminal event (moto omits it for an
+    execution stopped very early).
+    """
+    return resume_point_from(analyse_history(events), state=state, skip=skip, status=status)
+
+
+def resume_point_from(
+    analysis: HistoryAnalysis,
+    *,
+    state: str | None = None,
+    skip: Collection[str] = (),
+    status: str | None = None,
+) -> ResumePoint:
+    terminal, failed_visit = analysis.terminal, analysis.failed_visit
+    if terminal is None:
+        if status not in TERMINAL_EVENT_STATUS.values():
+            raise GoToStateError(
+                "the history has no ExecutionFailed, ExecutionTimedOut or ExecutionAborted event"
+            )
+        synthetic_type = next(key for key, value in TERMINAL_EVENT_STATUS.items() if value == status)
+        terminal = {"id": max(analysis.events_by_id, default=0) + 1, "type": synthetic_type}
+        failed_visit = analysis.active_at_end
+    details = _terminal_details(terminal)
+    error, cause = details.get("error"), details.get("cause")
+    cause_visit, cause_state = _visit_named_by_cause(analysis, cause)
+    failed_state = cause_state or _innermost_failed_state(analysis)
+    visits = analysis.visits
+
+    if state is not None:
+        index, reason = _visit_for_requested_state(analysis, state)
+    else:
+        index = cause_visit if cause_visit is not None else failed_visit
+        if index is None:
+            raise GoToStateError(
+                "could not tell from the history which state failed; choose one with --state"
+            )
+        top = visits[index]
+        if failed_state and failed_state != top.name:
+            reason = (
+                f"the failure in {failed_state!r} happened inside top-level {top.state_type} {top.name!r}"
+            )
+        else:
+            reason = f"it is the state that failed ({TERMINAL_EVENT_STATUS[str(terminal['type'])]})"
+        if top.state_type == "Fail":
+            index, reason = _resolve_fail_state(visits, index, skip)
+    if index is not None and visits[index].name in skip:
+        raise GoToStateError(
+            f"the execution failed in {visits[index].name!r}, a state added by gotostate; "
+            "choose an original state with --state"
+        )
+
+    if index is None:
+        # --state names a top-level state this execution never entered.
+        variables, variables_truncated = _restored_variables(visits)
+        return ResumePoint(
+            state=str(state),
+            state_type="",
+            entered_event_id=None,
+            input_text=None,
+            input_truncated=False,
+            variables=variables,
+            variables_truncated=variables_truncated,
+            status=TERMINAL_EVENT_STATUS[str(terminal["type"])],
+            error=error,
+            cause=cause,
+            failed_state=failed_state,
+            reason=reason,
+        )
+    visit = visits[index]
+    variables, variables_truncated = _restored_variables(visits[:index])
+    return ResumePoint(
+        state=visit.name,
+        state_type=visit.state_type,
+        entered_event_id=visit.entered_event_id,
+        input_text=visit.input_text,
+        input_truncated=visit.input_truncated,
+        variables=variables,
+        variables_truncated=variables_truncated,
+        status=TERMINAL_EVENT_STATUS[str(terminal["type"])],
+        error=error,
+        cause=cause,
+        failed_state=failed_state,
+        reason=reason,
+    )
+
+
+def _visit_for_requested_state(analysis: HistoryAnalysis, state: str) -> tuple[int | None, str]:
+    """The last top-level visit of `state`; None when it is top-level but was never entered."""
+    for index in range(len(analysis.visits) - 1, -1, -1):
+        if analysis.visits[index].name == state:
+            return index, "chosen with --state"
+    entered_id = analysis.last_entered.get(state)
+    if entered_id is not None and entered_id in analysis.owner:
+        top = analysis.visits[analysis.owner[entered_id]].name
+        raise GoToStateError(f"state {state!r} is nested inside top-level state {top!r}; use --state {top!r}")
+    return None, "chosen with --state (never entered by this execution)"
+
+
+def synthetic_history(event_count: int, *, failing_state: str = "Process Item") -> list[dict[str, Any]]:
+    """A failed history of about `event_count` events: a long top-level chain of Pass states that
+    assign variables, then a Map whose last iteration fails. For benchmarks and tests."""
+    events: list[dict[str, Any]] = [
+        {
+            "id": 1,
+            "previousEventId": 0,
+            "type": "ExecutionStarted",
+            "executionStartedEventDetails": {"input": "{}", "inputDetails": {"truncated": False}},
+        }
+    ]
+
+    def add(event_type: str, **details: Any) -> None:
+        events.append({"id": len(events) + 1, "previousEventId": len(events), "type": event_type, **details})
+
+    body = max(event_count - 10, 2)
+    for step in range(body // 4):
+        name = f"Step {step}"
+        add("PassStateEntered", stateEnteredEventDetails={"name": name, "input": json.dumps({"step": step})})
+        add(
+            "PassStateExited",
+            stateExitedEventDetails={
+                "name": name,
+                "output": json.dumps({"step": step + 1}),
+                "assignedVariables": {"last_step": json.dumps(step)},
+            },
+        )
+    add("MapStateEntered", stateEnteredEventDetails={"name": "Fan Out", "input": '{"items": [1, 2]}'})
+    add("MapStateStarted", mapStateStartedEventDetails={"length": 2})
+    for index in range(body // 2):
+        add("MapIterationStarted", mapIterationStartedEventDetails={"name": "Fan Out", "index": index})
+        if len(events) >= event_count - 6:
+            break
+    add("TaskStateEntered", stateEnteredEventDetails={"name": failing_state, "input": "1"})
+    add("TaskFailed", taskFailedEventDetails={"error": "Boom", "cause": "synthetic"})
+    add("MapIterationFailed", mapIterationFailedEventDetails={"name": "Fan Out", "index": 0})
+    add("MapStateFailed")
+    add("ExecutionFailed", executionFailedEventDetails={"error": "Boom", "cause": "synthetic"})
+    return events
