@@ -1,0 +1,477 @@
+"""The CLI: arguments, output formats, bad input, AWS errors, pagination and redrive (stubbed or moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
+from tools import gotostate
+from tools.gotostate_history import GoToStateError
+from tools.gotostate_resume import Options, plan_resume, redrive_refusal
+
+MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
+EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
+DEFINITION = {
+    "StartAt": "Parallel",
+    "States": {
+        "Parallel": {
+            "Type": "Parallel",
+            "Branches": [
+                {
+                    "StartAt": "Parallel Step 1, Process 1",
+                    "States": {"Parallel Step 1, Process 1": {"Type": "Pass", "End": True}},
+                },
+                {
+                    "StartAt": "Parallel Step 1, Process 2",
+                    "States": {"Parallel Step 1, Process 2": {"Type": "Pass", "End": True}},
+                },
+            ],
+            "Next": "Parallel 2",
+        },
+        "Parallel 2": {
+            "Type": "Parallel",
+            "Branches": [
+                {
+                    "StartAt": "Parallel Step 2, Process 1",
+                    "States": {"Parallel Step 2, Process 1": {"Type": "Pass", "End": True}},
+                },
+                {
+                    "StartAt": "Parallel Step 2, Process 2",
+                    "States": {"Parallel Step 2, Process 2": {"Type": "Pass", "End": True}},
+                },
+            ],
+            "End": True,
+        },
+    },
+}
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with emulated_aws(monkeypatch) as emulated:
+        yield emulated
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = gotostate.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, out: str, err: str, fragment: str) -> None:
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("gotostate: error: "), err
+    assert "Traceback" not in err
+    assert fragment in err
+
+
+class StubbedSfn:
+    """A real client whose responses come from a Stubber: the reads plan_resume makes, in order."""
+
+    def __init__(self) -> None:
+        self.client = boto3.client(
+            "stepfunctions", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        self.stubber = Stubber(self.client)
+
+    def describe(self, status: str = "FAILED", stopped: datetime | None = None, **extra: Any) -> None:
+        response = {
+            "executionArn": EXECUTION_ARN,
+            "stateMachineArn": MACHINE_ARN,
+            "status": status,
+            "startDate": datetime(2025, 1, 1, tzinfo=UTC),
+            "stopDate": stopped or datetime.now(UTC),
+            **extra,
+        }
+        self.stubber.add_response("describe_execution", response, {"executionArn": EXECUTION_ARN})
+
+    def machine(self) -> None:
+        self.stubber.add_response(
+            "describe_state_machine",
+            {
+                "stateMachineArn": MACHINE_ARN,
+                "name": "Orders",
+                "definition": json.dumps(DEFINITION),
+                "roleArn": ROLE_ARN,
+                "type": "STANDARD",
+                "creationDate": datetime(2025, 1, 1, tzinfo=UTC),
+            },
+            {"stateMachineArn": MACHINE_ARN},
+        )
+
+    def ran(self) -> None:
+        self.stubber.add_response(
+            "describe_state_machine_for_execution",
+            {
+                "stateMachineArn": MACHINE_ARN,
+                "name": "Orders",
+                "definition": json.dumps(DEFINITION),
+                "roleArn": ROLE_ARN,
+                "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
+            },
+            {"executionArn": EXECUTION_ARN},
+        )
+        self.stubber.add_response(
+            "list_tags_for_resource", {"tags": [{"key": "team", "value": "a"}]}, {"resourceArn": MACHINE_ARN}
+        )
+
+    def history_pages(self, events: list[dict[str, Any]], page_size: int) -> None:
+        pages = [events[start : start + page_size] for start in range(0, len(events), page_size)]
+        for number, page in enumerate(pages):
+            expected: dict[str, Any] = {
+                "executionArn": EXECUTION_ARN,
+                "includeExecutionData": True,
+                "maxResults": 1000,
+            }
+            if number:
+                expected["nextToken"] = f"token-{number}"
+            response: dict[str, Any] = {"events": [_api_event(event) for event in page]}
+            if number < len(pages) - 1:
+                response["nextToken"] = f"token-{number + 1}"
+            self.stubber.add_response("get_execution_history", response, expected)
+
+
+def _api_event(event: dict[str, Any]) -> dict[str, Any]:
+    return {**event, "timestamp": datetime(2025, 1, 1, tzinfo=UTC)}
+
+
+def fixture_events() -> list[dict[str, Any]]:
+    return [
+        {key: value for key, value in event.items() if key != "timestamp"}
+        for event in load_history("aws-parallel-lambda-failed.json")
+    ]
+
+
+# --- arguments and bad input: one line on stderr, exit 2, nothing created ----------------------
+
+
+def test_cli_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run_cli(capsys), "--failed-execution-arn")
+
+
+@pytest.mark.parametrize(
+    ("arn", "fragment"),
+    [
+        ("not-an-arn", "malformed execution ARN"),
+        (f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders", "malformed execution ARN"),
+        (f"arn:aws:states:{REGION}:{ACCOUNT}:express:Orders:run-1:abc", "no history for Express"),
+    ],
+)
+def test_cli_rejects_arn_before_any_call(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, arn: str, fragment: str
+) -> None:
+    monkeypatch.setattr(gotostate, "make_client", pytest.fail)
+
+    assert_one_line_error(*run_cli(capsys, "--failed-execution-arn", arn), fragment)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("{not json", "--input is not valid JSON"), ("@/nonexistent/input.json", "cannot read --input file")],
+)
+def test_cli_rejects_bad_input(capsys: pytest.CaptureFixture[str], value: str, fragment: str) -> None:
+    assert_one_line_error(
+        *run_cli(capsys, "--failed-execution-arn", EXECUTION_ARN, "--input", value), fragment
+    )
+
+
+def test_cli_reads_input_from_file(tmp_path: Path) -> None:
+    (tmp_path / "fixed.json").write_text('{"foo": [1, 2]}')
+
+    assert gotostate.parse_input(f"@{tmp_path / 'fixed.json'}") == {"foo": [1, 2]}
+    assert gotostate.parse_input('"text"') == "text"
+
+
+def test_cli_unknown_profile_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+
+    code, out, err = run_cli(capsys, "--failed-execution-arn", EXECUTION_ARN, "--profile", "nobody")
+
+    assert_one_line_error(code, out, err, "nobody")
+
+
+def test_cli_client_honours_endpoint_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+    client = gotostate.make_client(None, "eu-west-3")
+
+    assert client.meta.endpoint_url == "http://localhost:4566"
+    assert client.meta.region_name == "eu-west-3"
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}  # type: ignore[attr-defined]
+
+
+def test_cli_region_defaults_to_the_arn(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regions: list[str | None] = []
+
+    def fake_client(profile: str | None, region: str | None) -> Any:
+        regions.append(region)
+        raise GoToStateError("stop here")
+
+    monkeypatch.setattr(gotostate, "make_client", fake_client)
+    arn = EXECUTION_ARN.replace(REGION, "ap-southeast-2")
+
+    run_cli(capsys, "--failedExecutionArn", arn)
+    run_cli(capsys, "--failed-execution-arn", arn, "--region", "eu-central-1")
+
+    assert regions == ["ap-southeast-2", "eu-central-1"]
+
+
+def test_cli_missing_execution(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    emulator.create_machine("Orders", DEFINITION)
+
+    assert_one_line_error(*run_cli(capsys, "--failed-execution-arn", EXECUTION_ARN), "does not exist")
+    assert len(emulator.sfn.list_state_machines()["stateMachines"]) == 1
+
+
+def test_cli_succeeded_and_express_executions(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    simple = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    succeeded = emulator.run(emulator.create_machine("Fine", simple), {})
+    express = emulator.run(emulator.create_machine("Quick", simple, type="EXPRESS"), {})
+
+    assert_one_line_error(
+        *run_cli(capsys, "--failed-execution-arn", succeeded), "SUCCEEDED; there is nothing"
+    )
+    assert_one_line_error(*run_cli(capsys, "--failed-execution-arn", express), "Express")
+    assert len(emulator.sfn.list_state_machines()["stateMachines"]) == 2
+
+
+def test_cli_running_execution() -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe(status="RUNNING")
+    stubbed.machine()
+
+    with stubbed.stubber, pytest.raises(GoToStateError, match="still RUNNING"):
+        gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN))
+
+
+@pytest.mark.parametrize(
+    ("state", "fragment"),
+    [("Nope", "unknown state 'Nope'"), ("Inner", "nested inside top-level state 'Outer'")],
+)
+def test_cli_bad_state_option(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], state: str, fragment: str
+) -> None:
+    machine = emulator.create_machine(
+        "States",
+        {
+            "StartAt": "Outer",
+            "States": {
+                "Outer": {
+                    "Type": "Parallel",
+                    "Branches": [{"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": True}}}],
+                    "Next": "Last",
+                },
+                "Last": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True},
+            },
+        },
+    )
+    failed = emulator.run(machine, {})
+
+    assert_one_line_error(*run_cli(capsys, "--failed-execution-arn", failed, "--state", state), fragment)
+    assert len(emulator.sfn.list_state_machines()["stateMachines"]) == 1
+
+
+def test_cli_access_denied_names_the_permission(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe()
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.stubber.add_client_error(
+        "get_execution_history",
+        service_error_code="AccessDeniedException",
+        service_message="User: arn:aws:iam::123456789012:user/dev is not authorized to perform: "
+        "states:GetExecutionHistory on resource: x because no identity-based policy allows it",
+        http_status_code=400,
+    )
+    monkeypatch.setattr(gotostate, "make_client", lambda profile, region: stubbed.client)
+
+    with stubbed.stubber:
+        code, out, err = run_cli(capsys, "--failed-execution-arn", EXECUTION_ARN)
+
+    assert_one_line_error(code, out, err, "missing permission states:GetExecutionHistory")
+
+
+def test_cli_access_denied_without_permission_in_message_uses_operation() -> None:
+    error = ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, "CreateStateMachine"
+    )
+
+    assert "missing permission states:CreateStateMachine" in gotostate.describe_client_error(error)
+
+
+# --- pagination, dry run and output ------------------------------------------------------------
+
+
+def test_cli_follows_next_token_on_every_page() -> None:
+    # given the recorded 28-event history served 10 events a page (moto ignores nextToken)
+    stubbed = StubbedSfn()
+    stubbed.describe()
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.history_pages(fixture_events(), page_size=10)
+
+    with stubbed.stubber:
+        result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
+        stubbed.stubber.assert_no_pending_responses()
+
+    assert result["history_events"] == 28
+    assert result["failed_state"] == "Parallel 2"
+    assert result["action"] == "dry-run"
+    assert result["state_machine_arn"] == f"{MACHINE_ARN}-with-GoToState"
+    assert result["definition"]["StartAt"] == "GoToState"
+    assert result["start_input"]["gotostate"]["input"] == result["failed_state_input"]
+
+
+def test_cli_dry_run_json_is_one_object_and_creates_nothing(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = emulator.create_machine(
+        "Dry", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}}
+    )
+    failed = emulator.run(machine, {"w": 1})
+
+    code, out, err = run_cli(capsys, "--failed-execution-arn", failed, "--dry-run", "--json", "--start")
+
+    assert code == 0, err
+    result = json.loads(out)
+    assert {"failed_state", "failed_state_input", "state_machine_arn", "execution_arn"} <= set(result)
+    assert (result["failed_state"], result["failed_state_input"], result["execution_arn"]) == (
+        "A",
+        {"w": 1},
+        None,
+    )
+    assert '+  "StartAt": "GoToState",' in result["diff"]
+    assert [m["name"] for m in emulator.sfn.list_state_machines()["stateMachines"]] == ["Dry"]
+
+
+def test_cli_human_output(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    machine = emulator.create_machine(
+        "Readable",
+        {
+            "StartAt": "My Step",
+            "States": {"My Step": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}},
+        },
+    )
+    failed = emulator.run(machine, {"w": 1})
+
+    code, out, err = run_cli(capsys, "--failed-execution-arn", failed, "--input", '{"v": 2}')
+
+    assert code == 0, err
+    assert "Resume state:   'My Step' (entered at event #2)" in out
+    assert 'Its input:      {"w":1}' in out
+    assert 'Resume input:   {"v":2}' in out
+    assert "Readable-with-GoToState (created)" in out
+    assert "aws stepfunctions start-execution" in out
+
+
+# --- redrive -----------------------------------------------------------------------------------
+
+
+def test_cli_redrive_when_eligible() -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe(redriveStatus="REDRIVABLE")
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.stubber.add_response(
+        "redrive_execution",
+        {"redriveDate": datetime.now(UTC)},
+        {"executionArn": EXECUTION_ARN, "clientToken": ANY},
+    )
+
+    with stubbed.stubber:
+        result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, redrive=True))
+
+    assert (result["method"], result["action"]) == ("redrive", "redriven")
+    assert result["execution_arn"] == EXECUTION_ARN
+    assert result["state_machine_arn"] == MACHINE_ARN
+
+
+@pytest.mark.parametrize(
+    ("options", "described", "reason"),
+    [
+        ({"has_input": True, "corrected_input": {}}, {}, "--input was given"),
+        ({"state": "Parallel"}, {}, "--state was given"),
+        ({}, {"stopped": datetime.now(UTC) - timedelta(days=20)}, "only accepts the last 14 days"),
+        (
+            {},
+            {
+                "redriveStatus": "NOT_REDRIVABLE",
+                "redriveStatusReason": "Execution history event limit exceeded",
+            },
+            "event limit exceeded",
+        ),
+    ],
+)
+def test_cli_redrive_refused_explains_and_falls_back(
+    options: dict[str, Any], described: dict[str, Any], reason: str
+) -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe(**described)
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.history_pages(fixture_events(), page_size=1000)
+
+    with stubbed.stubber:
+        result = gotostate.run(
+            stubbed.client, Options(execution_arn=EXECUTION_ARN, redrive=True, dry_run=True, **options)
+        )
+
+    assert result["method"] == "gotostate"
+    assert any(
+        reason in warning and "not using RedriveExecution" in warning for warning in result["warnings"]
+    )
+
+
+def test_cli_deleted_original_machine_is_resumed_as_standard_without_tags() -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe()
+    stubbed.stubber.add_client_error("describe_state_machine", service_error_code="StateMachineDoesNotExist")
+    stubbed.stubber.add_response(
+        "describe_state_machine_for_execution",
+        {
+            "stateMachineArn": MACHINE_ARN,
+            "name": "Orders",
+            "definition": json.dumps(DEFINITION),
+            "roleArn": ROLE_ARN,
+            "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
+        },
+        {"executionArn": EXECUTION_ARN},
+    )
+    stubbed.history_pages(fixture_events(), page_size=1000)
+
+    with stubbed.stubber:
+        plan = plan_resume(stubbed.client, Options(execution_arn=EXECUTION_ARN))
+        stubbed.stubber.assert_no_pending_responses()
+
+    assert plan.machine_type == "STANDARD"
+    assert [tag["key"] for tag in plan.tags] == ["gotostate:resumes-execution", "gotostate:resume-state"]
+    assert any("no longer exists" in warning for warning in plan.warnings)
+
+
+def test_cli_redrive_refusal_rules() -> None:
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    described: Any = {"status": "FAILED", "stopDate": now - timedelta(days=1)}
+
+    assert redrive_refusal(described, 100, now) is None
+    assert "fewer than 24999" in str(redrive_refusal(described, 24_999, now))
+    by_map_run: Any = {**described, "redriveStatus": "REDRIVABLE_BY_MAP_RUN"}
+    assert "Map Run" in str(redrive_refusal(by_map_run, 1, now))
