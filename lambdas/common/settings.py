@@ -1,0 +1,134 @@
+"""Collector configuration: the environment the stack sets, parsed once per container.
+
+Logic never reads `os.environ`; the handler calls `load_settings(os.environ, collector)` at cold
+start and passes the typed result down. A bad value stops the container with one line naming the
+variable and what it accepts, instead of a sample that quietly publishes the wrong thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from common import env_names
+from common.catalogue import DEFAULT_NAMESPACE, Collector
+
+ALL_CLUSTERS = "*"
+# The period each collector samples at unless the stack says otherwise: ECS counts change fast and
+# the calls are cheap; EC2/EBS state changes in tens of seconds and its pages are large.
+DEFAULT_PERIOD_SECONDS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
+ALLOWED_PERIODS: tuple[int, ...] = tuple(p for p in range(1, 61) if 60 % p == 0)
+
+# CloudWatch's namespace alphabet (PutMetricData reference); "AWS/" is reserved for AWS services.
+_NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
+_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")  # as stacks/deployment_config.py accepts
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the collectors cannot use."""
+
+    def __init__(self, variable: str, value: str, allowed: str) -> None:
+        super().__init__(f"{variable}={value!r} is not allowed: {allowed}")
+        self.variable = variable
+
+
+class SinkKind(StrEnum):
+    """Where datums go: EMF log lines (CloudWatch extracts them) or direct PutMetricData calls."""
+
+    EMF = "emf"
+    API = "api"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a collector needs to know about its deployment."""
+
+    namespace: str = DEFAULT_NAMESPACE
+    sink: SinkKind = SinkKind.EMF
+    period_seconds: int = 1
+    # (ALL_CLUSTERS,) means every cluster of the account and region, discovered with ListClusters.
+    ecs_clusters: tuple[str, ...] = (ALL_CLUSTERS,)
+    ecs_service_metrics: bool = False
+    watch_instance_ids: tuple[str, ...] = ()
+
+    @property
+    def discover_clusters(self) -> bool:
+        return self.ecs_clusters == (ALL_CLUSTERS,)
+
+
+def load_settings(env: Mapping[str, str], collector: Collector) -> Settings:
+    """Parse the collector's environment; raises SettingsError on the first bad value."""
+    return Settings(
+        namespace=_namespace(env.get(env_names.METRICS_NAMESPACE)),
+        sink=_sink(env.get(env_names.METRICS_SINK)),
+        period_seconds=_period(env.get(env_names.SAMPLE_PERIOD_SECONDS), DEFAULT_PERIOD_SECONDS[collector]),
+        ecs_clusters=_clusters(env.get(env_names.ECS_CLUSTERS)),
+        ecs_service_metrics=_flag(env_names.ECS_SERVICE_METRICS, env.get(env_names.ECS_SERVICE_METRICS)),
+        watch_instance_ids=_instance_ids(env.get(env_names.WATCH_INSTANCE_IDS)),
+    )
+
+
+def _namespace(raw: str | None) -> str:
+    if raw is None or not raw.strip():
+        return DEFAULT_NAMESPACE
+    value = raw.strip()
+    if not _NAMESPACE.fullmatch(value) or value.startswith(("AWS/", ":")):
+        raise SettingsError(
+            env_names.METRICS_NAMESPACE,
+            raw,
+            "1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with 'AWS/' or ':'",
+        )
+    return value
+
+
+def _sink(raw: str | None) -> SinkKind:
+    value = (raw or SinkKind.EMF.value).strip().lower()
+    try:
+        return SinkKind(value)
+    except ValueError:
+        raise SettingsError(env_names.METRICS_SINK, raw or "", "'emf' or 'api'") from None
+
+
+def _period(raw: str | None, default: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    if not value.isdigit() or int(value) not in ALLOWED_PERIODS:
+        allowed = ", ".join(str(p) for p in ALLOWED_PERIODS)
+        raise SettingsError(env_names.SAMPLE_PERIOD_SECONDS, raw, f"whole seconds dividing 60 ({allowed})")
+    return int(value)
+
+
+def _items(raw: str) -> tuple[str, ...]:
+    """Comma-separated items, blanks dropped, duplicates removed, order kept."""
+    return tuple(dict.fromkeys(item.strip() for item in raw.split(",") if item.strip()))
+
+
+def _clusters(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return (ALL_CLUSTERS,)
+    items = _items(raw)
+    allowed = "'*' or comma-separated ECS cluster names or ARNs"
+    if items == (ALL_CLUSTERS,):
+        return items
+    if not items or any(not (_CLUSTER_NAME.fullmatch(c) or _CLUSTER_ARN.fullmatch(c)) for c in items):
+        raise SettingsError(env_names.ECS_CLUSTERS, raw, allowed)
+    return items
+
+
+def _flag(variable: str, raw: str | None) -> bool:
+    value = (raw or "false").strip().lower()
+    if value in ("true", "false"):
+        return value == "true"
+    raise SettingsError(variable, raw or "", "'true' or 'false'")
+
+
+def _instance_ids(raw: str | None) -> tuple[str, ...]:
+    items = _items(raw or "")
+    if any(not _INSTANCE_ID.fullmatch(i) for i in items):
+        raise SettingsError(env_names.WATCH_INSTANCE_IDS, raw or "", "comma-separated instance ids (i-...)")
+    return items
