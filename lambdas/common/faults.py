@@ -1,0 +1,99 @@
+"""What went wrong in a sample, and the time a sample may still spend on AWS calls.
+
+A failed call loses only the metrics it feeds: collectors catch around each call, record the fault
+here (one structured log line saying which call failed and why), and go on. The count becomes the
+sample's CollectorErrors datum; the short strings ("DescribeClusters:MISSING") go into the
+handler's return value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from common.sample import Clock
+
+
+class DeadlineExceededError(Exception):
+    """A call was not started because the sample's period was already used up."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"{operation} not called: the sample ran out of its period")
+        self.operation = operation
+
+
+@dataclass(frozen=True)
+class Fault:
+    operation: str  # the API operation, e.g. "DescribeClusters"
+    code: str  # the AWS error code, an ECS failure reason, or the kind of local error
+    resource: str | None = None  # the cluster, service... the call was about, when it was about one
+
+    def __str__(self) -> str:
+        return f"{self.operation}:{self.code}"
+
+
+def error_code(exc: BaseException) -> str:
+    """A short, stable name for a failure: AWS's own code when there is one."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    if isinstance(exc, DeadlineExceededError):
+        return "DeadlineExceeded"
+    name = type(exc).__name__  # ReadTimeoutError -> ReadTimeout, NotImplementedError -> NotImplemented
+    return name.removesuffix("Error") if isinstance(exc, BotoCoreError | NotImplementedError) else name
+
+
+class Faults:
+    """The faults of one sample, each logged once as it is recorded."""
+
+    def __init__(self, logger: Logger | logging.Logger) -> None:
+        self._logger = logger
+        self._faults: list[Fault] = []
+
+    def record(self, operation: str, exc: BaseException, resource: str | None = None) -> None:
+        """A call raised: log it (with a traceback when it is not an AWS-side failure) and count it."""
+        # NotImplementedError: an emulator without the API (moto's DescribeVolumeStatus), once per sample.
+        known = isinstance(exc, ClientError | BotoCoreError | DeadlineExceededError | NotImplementedError)
+        self._add(Fault(operation, error_code(exc), resource), str(exc)[:500], exc_info=not known)
+
+    def record_failure(self, operation: str, reason: str, resource: str | None) -> None:
+        """A call succeeded but reported a per-item failure (ECS `failures`, e.g. MISSING)."""
+        self._add(Fault(operation, reason or "Failure", resource), f"{operation} reported {reason}")
+
+    def _add(self, fault: Fault, message: str, exc_info: bool = False) -> None:
+        self._faults.append(fault)
+        self._logger.warning(
+            "AWS call failed",
+            extra={
+                "operation": fault.operation,
+                "error_code": fault.code,
+                "resource": fault.resource,
+                "error": message,
+            },
+            exc_info=exc_info,
+        )
+
+    def __len__(self) -> int:
+        return len(self._faults)
+
+    def __iter__(self) -> Iterator[Fault]:
+        return iter(self._faults)
+
+    @property
+    def errors(self) -> list[str]:
+        return [str(f) for f in self._faults]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The wall-clock time by which a sample must stop starting AWS calls."""
+
+    clock: Clock
+    deadline: float
+
+    def check(self, operation: str) -> None:
+        if self.clock() >= self.deadline:
+            raise DeadlineExceededError(operation)

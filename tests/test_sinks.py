@@ -1,0 +1,262 @@
+"""Both sinks: EMF documents that follow the specification, PutMetricData batches, same datums."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools import Metrics
+from moto import mock_aws
+
+from common.catalogue import (
+    CLUSTER_NAME,
+    COLLECTOR,
+    COLLECTOR_ERRORS,
+    DEFAULT_NAMESPACE,
+    IMPAIRED_INSTANCES,
+    PENDING_TASK,
+    RUNNING_TASK,
+    SAMPLE_DELAY,
+    SERVICE_RUNNING_TASK,
+    Collector,
+    metric,
+)
+from common.datum import Datum, datum
+from common.settings import Settings, SinkKind
+from common.sinks import ApiSink, EmfSink, make_sink
+from tests.collector_fixtures import (
+    REGION,
+    Point,
+    RecordingCloudWatch,
+    emf_documents,
+    fake_aws,
+    points_from_emf,
+    recent_minute,
+)
+
+LOG = logging.getLogger("test_sinks")
+NAMESPACE = "Test/HighRes"
+HEALTH = {COLLECTOR: Collector.ECS_COUNTS.value}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    fake_aws(monkeypatch)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def timestamp_ms() -> int:
+    return int((recent_minute() + timedelta(seconds=17)).timestamp()) * 1000
+
+
+def sample_datums() -> list[Datum]:
+    return [
+        datum(RUNNING_TASK, 3, **{CLUSTER_NAME: "web"}),
+        datum(PENDING_TASK, 1, **{CLUSTER_NAME: "web"}),
+        datum(RUNNING_TASK, 0, **{CLUSTER_NAME: "batch"}),
+        datum(SERVICE_RUNNING_TASK, 2, ClusterName="web", ServiceName="api"),
+        datum(IMPAIRED_INSTANCES, 0),
+        datum(SAMPLE_DELAY, 125, **HEALTH),
+        datum(COLLECTOR_ERRORS, 0, **HEALTH),
+    ]
+
+
+def expected_points(datums: list[Datum], timestamp_ms: int, namespace: str = NAMESPACE) -> list[Point]:
+    return sorted(
+        Point(namespace, d.spec.name, d.dimensions, d.spec.unit.value, 1, d.value, timestamp_ms)
+        for d in datums
+    )
+
+
+def test_datum_orders_dimensions_as_the_catalogue() -> None:
+    d = datum(SERVICE_RUNNING_TASK, 2, ServiceName="api", ClusterName="web")
+
+    assert d.dimensions == (("ClusterName", "web"), ("ServiceName", "api"))
+    assert d.value == 2.0
+
+
+@pytest.mark.parametrize("dimensions", [{}, {"ServiceName": "api"}, {"ClusterName": "web", "service": "x"}])
+def test_datum_rejects_dimensions_outside_the_catalogue(dimensions: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="RunningTask takes dimensions"):
+        datum(RUNNING_TASK, 1, **dimensions)
+
+
+def test_datum_rejects_empty_dimension_values() -> None:
+    with pytest.raises(ValueError, match="empty dimension value"):
+        datum(RUNNING_TASK, 1, ClusterName="")
+
+
+def test_emf_sink_writes_one_spec_document_per_dimension_set(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    datums = sample_datums()
+
+    result = EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+
+    documents = emf_documents(capsys.readouterr().out)
+    assert result.emitted == len(datums)
+    assert result.errors == ()
+    # web, batch, web/api, no dimensions, Collector
+    assert len(documents) == 5
+    assert points_from_emf(documents) == expected_points(datums, timestamp_ms)
+    web = documents[0]
+    assert web["_aws"]["Timestamp"] == timestamp_ms
+    assert web["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [["ClusterName"]],
+            "Metrics": [
+                {"Name": "RunningTask", "Unit": "Count", "StorageResolution": 1},
+                {"Name": "PendingTask", "Unit": "Count", "StorageResolution": 1},
+            ],
+        }
+    ]
+    assert web["ClusterName"] == "web"
+    assert documents[3]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]
+
+
+def test_emf_sink_adds_no_service_or_default_dimension(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    # given: what a stack and other code in the same process may set
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "highres")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SomethingElse")
+    shared = Metrics()
+    shared.set_default_dimensions(environment="prod")
+    try:
+        # when
+        EmfSink(NAMESPACE, LOG).emit(sample_datums(), timestamp_ms)
+    finally:
+        shared.clear_default_dimensions()
+        shared.clear_metrics()
+
+    # then: every document carries exactly the catalogue's dimensions, in our namespace
+    for document in emf_documents(capsys.readouterr().out):
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == NAMESPACE
+        (dimension_set,) = directive["Dimensions"]
+        for definition in directive["Metrics"]:
+            assert tuple(dimension_set) == metric(definition["Name"]).dimensions
+        assert "service" not in document
+        assert "environment" not in document
+
+
+def test_emf_sink_documents_are_compact_single_lines(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    EmfSink(NAMESPACE, LOG).emit(sample_datums()[:2], timestamp_ms)
+
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert ", " not in line
+    assert ": " not in line
+
+
+def test_emf_sink_reports_nothing_written_when_powertools_metrics_are_disabled(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+
+    result = EmfSink(NAMESPACE, LOG).emit(sample_datums(), timestamp_ms)
+
+    assert result.emitted == 0
+    assert emf_documents(capsys.readouterr().out) == []
+
+
+def test_api_sink_batches_1000_datums_per_call(timestamp_ms: int) -> None:
+    cloudwatch = RecordingCloudWatch()
+    datums = [datum(RUNNING_TASK, i, ClusterName=f"c{i}") for i in range(2345)]
+
+    result = ApiSink(cloudwatch, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
+
+    assert result.emitted == 2345
+    assert [len(call["MetricData"]) for call in cloudwatch.calls] == [1000, 1000, 345]
+    first = cloudwatch.calls[0]["MetricData"][0]
+    assert first == {
+        "MetricName": "RunningTask",
+        "Dimensions": [{"Name": "ClusterName", "Value": "c0"}],
+        "Timestamp": datetime.fromtimestamp(timestamp_ms / 1000, UTC),
+        "Value": 0.0,
+        "Unit": "Count",
+        "StorageResolution": 1,
+    }
+
+
+def test_api_sink_failed_batch_loses_only_its_datums(timestamp_ms: int) -> None:
+    cloudwatch = RecordingCloudWatch(fail_calls={1})
+    datums = [datum(RUNNING_TASK, i, ClusterName=f"c{i}") for i in range(2345)]
+
+    result = ApiSink(cloudwatch, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
+
+    assert len(cloudwatch.calls) == 3
+    assert result.emitted == 1345
+    assert result.errors == ("PutMetricData:ReadTimeout",)
+
+
+def test_sinks_write_the_same_datums(capsys: pytest.CaptureFixture[str], timestamp_ms: int) -> None:
+    datums = sample_datums()
+    cloudwatch = RecordingCloudWatch()
+
+    EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+    ApiSink(cloudwatch, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
+
+    emf_points = points_from_emf(emf_documents(capsys.readouterr().out))
+    assert emf_points == cloudwatch.points()
+    assert len(emf_points) == len(datums)
+
+
+@pytest.mark.usefixtures("aws")
+def test_api_sink_round_trips_through_cloudwatch_at_one_second(timestamp_ms: int) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    datums = sample_datums()
+    second = datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+
+    ApiSink(cloudwatch, NAMESPACE, LOG).emit(datums, timestamp_ms)
+
+    queries: list[Any] = [
+        {
+            "Id": f"m{i}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": NAMESPACE,
+                    "MetricName": d.spec.name,
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in d.dimensions],
+                },
+                "Period": 1,
+                "Stat": "Maximum",
+            },
+        }
+        for i, d in enumerate(datums)
+    ]
+    results = cloudwatch.get_metric_data(
+        MetricDataQueries=queries,
+        StartTime=second - timedelta(seconds=2),
+        EndTime=second + timedelta(seconds=2),
+    )["MetricDataResults"]
+    for d, r in zip(datums, results, strict=True):
+        assert r["Values"] == [d.value], d.spec.name
+        assert r["Timestamps"] == [second], d.spec.name
+    listed = cloudwatch.list_metrics(Namespace=NAMESPACE)["Metrics"]
+    assert sorted(
+        (m["MetricName"], tuple(x["Name"] for x in m.get("Dimensions", []))) for m in listed
+    ) == sorted((d.spec.name, d.spec.dimensions) for d in datums)
+
+
+def test_make_sink_creates_a_cloudwatch_client_only_for_the_api_sink() -> None:
+    created: list[RecordingCloudWatch] = []
+
+    def factory() -> RecordingCloudWatch:
+        created.append(RecordingCloudWatch())
+        return created[-1]
+
+    emf = make_sink(Settings(), LOG, factory)  # type: ignore[arg-type]
+    api = make_sink(Settings(namespace=DEFAULT_NAMESPACE, sink=SinkKind.API), LOG, factory)  # type: ignore[arg-type]
+
+    assert isinstance(emf, EmfSink)
+    assert isinstance(api, ApiSink)
+    assert len(created) == 1
