@@ -1,0 +1,69 @@
+"""Lambda entry point: one EC2/EBS sample per invocation (handler string `ec2_ebs_state.handler.handler`)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.catalogue import Collector
+from common.clients import client_config, cloudwatch_client, ec2_client
+from common.datum import Datum
+from common.faults import Budget, Faults
+from common.runner import run_sample
+from common.sample import Clock, Sample
+from common.settings import Settings, load_settings
+from common.sinks import Sink, make_sink
+from ec2_ebs_state.collect import collect
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
+
+logger = Logger()
+# Wall clock, module-level so tests can pin it.
+clock: Clock = time.time
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a container keeps between invocations: config, client, sink."""
+
+    settings: Settings
+    ec2: EC2Client
+    sink: Sink
+
+
+@functools.cache
+def runtime() -> Runtime:
+    """Built on the first invocation of a container; a bad setting fails it with SettingsError."""
+    settings = load_settings(os.environ, Collector.EC2_EBS_STATE)
+    config = client_config(settings.period_seconds)
+    sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
+    return Runtime(settings, ec2_client(config), sink)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = clock()  # before anything else: SampleDelay measures from here
+    sample = Sample.from_event(event)
+    rt = runtime()
+
+    def collect_ec2(budget: Budget, faults: Faults) -> list[Datum]:
+        return collect(rt.ec2, rt.settings, budget=budget, faults=faults)
+
+    summary = run_sample(
+        sample,
+        started,
+        collector=Collector.EC2_EBS_STATE,
+        settings=rt.settings,
+        sink=rt.sink,
+        collect=collect_ec2,
+        clock=clock,
+        logger=logger,
+    )
+    return summary.as_dict()
