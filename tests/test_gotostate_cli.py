@@ -317,6 +317,16 @@ def test_cli_access_denied_without_permission_in_message_uses_operation() -> Non
     assert "missing permission states:CreateStateMachine" in gotostate.describe_client_error(error)
 
 
+def test_cli_long_error_pages_are_cut_to_one_short_line() -> None:
+    page = "<!doctype html>\n<title>500 Internal Server Error</title>\n" + "<p>detail</p>\n" * 100
+    error = ClientError({"Error": {"Code": "500", "Message": page}}, "RedriveExecution")
+
+    message = gotostate.describe_client_error(error)
+
+    assert "\n" not in message
+    assert len(message) < 400
+
+
 # --- pagination, dry run and output ------------------------------------------------------------
 
 

@@ -330,9 +330,11 @@ def test_e2e_fail_state_after_choice_resumes_at_choice(
     )
     failed = emulator.run(machine, {"kind": "odd"})
 
-    result = resume(emulator, capsys, failed, "--input", '{"kind": "known"}')
+    result = resume(emulator, capsys, failed, "--input", '{"kind": "known"}', "--redrive")
 
     assert result["failed_state"] == "Route"
+    assert result["method"] == "gotostate"
+    assert "Fail state 'Unknown Kind'" in result["warnings"][0]
     assert_resumed(emulator, result, "Route", {"kind": "known"}, skipped=["Load", "Explain"])
 
 

@@ -151,6 +151,7 @@ def test_history_fail_state_after_catch_resumes_at_catching_state() -> None:
     point = find_resume_point(history.events)
 
     assert point.state == "Charge Card"
+    assert point.fail_state == "Payment Failed"
     assert point.recorded_input() == {"id": 7}
     assert "caught" in point.reason
     assert point.variables == {"loaded": True}

@@ -60,6 +60,8 @@ PROG = "gotostate"
 EXIT_ERROR = 2
 # Every call is bounded: a slow endpoint fails in under a minute instead of hanging the CLI.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# Emulators answer unimplemented calls with whole HTML pages; one line stays readable.
+MAX_MESSAGE = 300
 _PERMISSION_IN_MESSAGE = re.compile(r"perform: ([\w-]+:\w+)")
 
 
@@ -134,6 +136,8 @@ def make_client(profile: str | None, region: str | None) -> SFNClient:
 def describe_client_error(exc: ClientError) -> str:
     code = error_code(exc)
     message = " ".join(str(exc.response.get("Error", {}).get("Message", "")).split())
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
     operation = exc.operation_name
     if code in ("AccessDeniedException", "AccessDenied"):
         found = _PERMISSION_IN_MESSAGE.search(message)

@@ -88,6 +88,7 @@ class ResumePoint:
     cause: str | None
     failed_state: str | None
     reason: str
+    fail_state: str | None = None
 
     def recorded_input(self) -> Any:
         """The input the resume state received, as a JSON value."""
@@ -314,6 +315,7 @@ def resume_point_from(
     cause_visit, cause_state = _visit_named_by_cause(analysis, cause)
     failed_state = cause_state or _innermost_failed_state(analysis)
     visits = analysis.visits
+    fail_state: str | None = None
 
     if state is not None:
         index, reason = _visit_for_requested_state(analysis, state)
@@ -328,9 +330,12 @@ def resume_point_from(
             reason = (
                 f"the failure in {failed_state!r} happened inside top-level {top.state_type} {top.name!r}"
             )
+        elif top.state_type in ("Parallel", "Map"):
+            reason = f"the failure happened inside this top-level {top.state_type}"
         else:
             reason = f"it is the state that failed ({TERMINAL_EVENT_STATUS[str(terminal['type'])]})"
         if top.state_type == "Fail":
+            fail_state = top.name
             index, reason = _resolve_fail_state(visits, index, skip)
     if index is not None and visits[index].name in skip:
         raise GoToStateError(
@@ -354,6 +359,7 @@ def resume_point_from(
             cause=cause,
             failed_state=failed_state,
             reason=reason,
+            fail_state=fail_state,
         )
     visit = visits[index]
     variables, variables_truncated = _restored_variables(visits[:index])
@@ -370,6 +376,7 @@ def resume_point_from(
         cause=cause,
         failed_state=failed_state,
         reason=reason,
+        fail_state=fail_state,
     )
 
 

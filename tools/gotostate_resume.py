@@ -309,7 +309,7 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
         warnings=warnings,
     )
     if options.redrive:
-        refusal = _redrive_refusal_for(options, execution, len(events), now)
+        refusal = _redrive_refusal_for(options, execution, resume, len(events), now)
         if refusal is None:
             plan.redrive = True
         else:
@@ -320,8 +320,14 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
 
 
 def _redrive_refusal_for(
-    options: Options, execution: DescribeExecutionOutputTypeDef, event_count: int, now: datetime
+    options: Options,
+    execution: DescribeExecutionOutputTypeDef,
+    resume: ResumePoint,
+    event_count: int,
+    now: datetime,
 ) -> str | None:
+    if resume.fail_state is not None:
+        return f"the execution ended in Fail state {resume.fail_state!r}, which a redrive would just rerun"
     if options.has_input:
         return "it always reruns with the recorded input, and --input was given"
     if options.state is not None:
@@ -375,8 +381,14 @@ def _ensure_machine(client: SFNClient, plan: Plan) -> str:
             f"{plan.machine_name} exists with type {existing['type']}, not {plan.machine_type}; "
             "delete or rename it"
         )
+    current: dict[str, Any] = {
+        "definition": json.loads(existing["definition"]),
+        "roleArn": existing["roleArn"],
+        **{key: existing.get(key) for key in plan.configuration},
+    }
+    wanted = {"definition": plan.definition, "roleArn": plan.role_arn, **plan.configuration}
     action = "unchanged"
-    if json.loads(existing["definition"]) != plan.definition or existing["roleArn"] != plan.role_arn:
+    if current != wanted:
         client.update_state_machine(
             stateMachineArn=plan.machine_arn,
             definition=json.dumps(plan.definition),
