@@ -42,8 +42,10 @@ _BRANCH_LABELS: dict[Collector, str] = {Collector.ECS_COUNTS: "Ecs", Collector.E
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # Retries are spaced one second apart (the smallest ASL interval) and capped at two.
 MAX_RETRIES = 2
-# A cold start can take a second or two before the handler runs; the collector itself drops a
-# sample that starts more than one period late, so a longer Task timeout never misplaces data.
+# A cold start can take a second or two before the handler runs, and the last AWS call a collector
+# starts inside its period may run for up to one more period (common.clients.call_bounds). The
+# collector drops a sample that starts more than a period late, so a longer timeout never
+# misplaces data.
 TASK_TIMEOUT_SLACK_SECONDS = 4
 
 
@@ -71,7 +73,7 @@ class SamplerBranch:
 
 def collector_timeout_seconds(period: int) -> int:
     """How long one sample may run, for the Task and for the function itself."""
-    return period + TASK_TIMEOUT_SLACK_SECONDS
+    return 2 * period + TASK_TIMEOUT_SLACK_SECONDS
 
 
 def sampling_schedule(periods: Mapping[Collector, int]) -> list[SamplerBranch]:

@@ -48,7 +48,7 @@ def test_render_fills_build_time_values_with_their_json_types() -> None:
     task = branches[1]["States"]["Ec2Ebs 30s Collect"]
     assert task["Arguments"]["Payload"]["offset"] == 30
     assert task["Arguments"]["FunctionName"] == "${Ec2EbsStateFunctionArn}"
-    assert task["TimeoutSeconds"] == 34
+    assert task["TimeoutSeconds"] == 64
     assert task["Retry"][0]["MaxAttempts"] == 2
     assert "'offset': 30" in task["Output"]
 

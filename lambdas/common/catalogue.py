@@ -53,7 +53,14 @@ COLLECTOR = "Collector"
 
 # Every state DescribeInstanceStatus and DescribeVolumes can report; each is emitted every sample,
 # zeros included, because an alarm must see 0 rather than missing data.
-INSTANCE_STATES: tuple[str, ...] = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+INSTANCE_STATES: tuple[str, ...] = (
+    "pending",
+    "running",
+    "shutting-down",
+    "terminated",
+    "stopping",
+    "stopped",
+)
 VOLUME_STATES: tuple[str, ...] = ("creating", "available", "in-use", "deleting", "deleted", "error")
 
 

@@ -1,0 +1,162 @@
+"""A believable account for the emulator, and a scripted minute of changes to it.
+
+Seeded through the AWS APIs where moto implements them (clusters, container instances, tasks,
+services, instances, volumes, snapshots). What AWS does on its own schedule and moto does not
+(tasks waiting in PENDING, services counted as active, a volume in `error`, a snapshot still
+copying) is set in moto's model, and each place says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.elastic_block_store import Volume
+from moto.ecs.models import ecs_backends
+
+from tools.emulator import ACCOUNT, REGION, EmbeddedAws
+
+AMI = "ami-12c6146b"  # an image moto ships
+# Running tasks and container instances per cluster (batch runs on Fargate: no instances).
+CLUSTERS: dict[str, dict[str, int]] = {
+    "web": {"running": 6, "instances": 2, "services": 2},
+    "batch": {"running": 3, "instances": 0, "services": 1},
+    "payments": {"running": 4, "instances": 1, "services": 2},
+}
+INSTANCES = {"running": 5, "stopped": 1}
+VOLUMES = {"available": 3, "creating": 1, "error": 1}  # besides the instances' root volumes
+
+
+@dataclass
+class Change:
+    """At `second` past the scheduled minute, `apply` changes the account as `description` says."""
+
+    second: int
+    description: str
+    apply: Callable[[], None]
+    applied: bool = False
+
+
+@dataclass
+class DemoAccount:
+    """Handles to what was seeded, and the scenario that changes it."""
+
+    aws: EmbeddedAws
+    instance_ids: list[str] = field(default_factory=list)
+    volume_ids: dict[str, list[str]] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+
+    def due(self, second: float) -> list[Change]:
+        """The changes whose second has come and that have not been applied yet, applied now."""
+        applied = []
+        for change in self.changes:
+            if not change.applied and second >= change.second:
+                change.apply()
+                change.applied = True
+                applied.append(change)
+        return applied
+
+
+def seed_account(aws: EmbeddedAws) -> DemoAccount:
+    """Create the clusters, instances, volumes and snapshots; return handles and the scenario."""
+    account = DemoAccount(aws)
+    ec2, ecs = aws.client("ec2"), aws.client("ecs")
+    ecs.register_task_definition(
+        family="app",
+        containerDefinitions=[{"name": "app", "image": "public.ecr.aws/nginx/nginx", "memory": 64}],
+    )
+    for name, shape in CLUSTERS.items():
+        ecs.create_cluster(clusterName=name)
+        for _ in range(shape["instances"]):
+            instance_id = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+            account.instance_ids.append(instance_id)
+            ecs.register_container_instance(
+                cluster=name, instanceIdentityDocument=json.dumps({"instanceId": instance_id})
+            )
+        _set_cluster(name, running_tasks_count=shape["running"], active_services_count=shape["services"])
+    extra = INSTANCES["running"] + INSTANCES["stopped"] - len(account.instance_ids)
+    reservation = ec2.run_instances(ImageId=AMI, MinCount=extra, MaxCount=extra)
+    account.instance_ids += [i["InstanceId"] for i in reservation["Instances"]]
+    ec2.stop_instances(InstanceIds=account.instance_ids[-INSTANCES["stopped"] :])
+    for state, count in VOLUMES.items():
+        account.volume_ids[state] = [
+            ec2.create_volume(Size=8, AvailabilityZone=f"{REGION}a")["VolumeId"] for _ in range(count)
+        ]
+    _volume_states(aws, {v: s for s, ids in account.volume_ids.items() for v in ids if s != "available"})
+    aws.volume_statuses[account.volume_ids["error"][0]] = "impaired"
+    snapshot = ec2.create_snapshot(VolumeId=account.volume_ids["available"][0])["SnapshotId"]
+    # moto completes snapshots at once; AWS keeps them pending while it copies blocks.
+    ec2_backends[ACCOUNT][REGION].snapshots[snapshot].status = "pending"
+    account.changes = _scenario(account)
+    return account
+
+
+def expected_cluster_counts(second: int) -> dict[str, dict[str, int]]:
+    """What the ECS metrics must say at `second` of the scenario minute (for the tests and the demo)."""
+    web_pending = 12 if 20 <= second < 30 else 6 if 30 <= second < 40 else 0
+    web_running = CLUSTERS["web"]["running"] + (6 if 30 <= second < 40 else 12 if second >= 40 else 0)
+    counts = {
+        name: {
+            "RunningTask": shape["running"],
+            "PendingTask": 0,
+            "ActiveServices": shape["services"],
+            "RegisteredContainerInstances": shape["instances"],
+        }
+        for name, shape in CLUSTERS.items()
+    }
+    counts["web"].update(PendingTask=web_pending, RunningTask=web_running)
+    return counts
+
+
+def expected_instance_counts(second: int) -> dict[str, int]:
+    running = INSTANCES["running"] - (1 if second >= 45 else 0)
+    stopped = INSTANCES["stopped"] + (1 if second >= 45 else 0)
+    return {
+        "pending": 0,
+        "running": running,
+        "shutting-down": 0,
+        "terminated": 0,
+        "stopping": 0,
+        "stopped": stopped,
+    }
+
+
+def _scenario(account: DemoAccount) -> list[Change]:
+    web = "web"
+
+    def burst() -> None:
+        _set_cluster(web, pending_tasks_count=12)
+
+    def half_drained() -> None:
+        _set_cluster(web, pending_tasks_count=6, running_tasks_count=CLUSTERS[web]["running"] + 6)
+
+    def drained() -> None:
+        _set_cluster(web, pending_tasks_count=0, running_tasks_count=CLUSTERS[web]["running"] + 12)
+
+    def stop_instance() -> None:
+        account.aws.client("ec2").stop_instances(InstanceIds=[account.instance_ids[-2]])
+
+    return [
+        Change(20, "web: a deployment asks for 12 more tasks; they wait in PENDING", burst),
+        Change(30, "web: 6 of the new tasks start running", half_drained),
+        Change(40, "web: the other 6 start running; nothing pending", drained),
+        Change(45, f"EC2: instance {account.instance_ids[-2]} stops", stop_instance),
+    ]
+
+
+def _set_cluster(name: str, **counts: int) -> None:
+    """moto keeps cluster counts as plain numbers and never reports PENDING tasks or active
+    services by itself; set them in its model, as AWS would report them."""
+    cluster: Any = ecs_backends[ACCOUNT][REGION].clusters[name]
+    for attribute, value in counts.items():
+        setattr(cluster, attribute, value)
+
+
+def _volume_states(aws: EmbeddedAws, overrides: dict[str, str]) -> None:
+    """moto derives a volume's state from its attachment only; give these the states AWS has."""
+    getter = vars(Volume)["status"].fget
+    assert getter is not None
+    aws.patch(Volume, "status", property(lambda volume: overrides.get(volume.id) or str(getter(volume))))

@@ -1,0 +1,481 @@
+"""The embedded AWS: moto, with the synthesized stack deployed into it and Lambda running our code.
+
+Used by `make demo` and by the end-to-end tests. Everything it deploys comes from the synthesized
+template (`tools.synthesized`): the sampler ASL with its substitutions resolved against the
+functions created here, each function's handler, memory, timeout and environment, the rule's
+input and the alarm definitions.
+
+Where moto lacks something, this module works around it, and each workaround says so:
+
+- JSONata: moto's evaluator is an empty hook; `jsonata-python` fills it.
+- Lambda: without Docker, moto echoes payloads. `LambdaSimpleBackend.invoke` is routed to the
+  real handler module from `lambdas/`, imported and called with the function's own environment,
+  and failures come back with the `FunctionError` shape so Retry/Catch see them. Invocations run
+  one at a time (the Parallel branches are threads here, while each real Lambda invocation has a
+  process of its own), and what a handler prints is captured per invocation.
+- EMF: CloudWatch Logs turns Embedded Metric Format log lines into metrics in AWS; here the
+  captured lines are parsed and written to the emulated CloudWatch with PutMetricData.
+- Wait states: moto truncates the time to a Timestamp to whole seconds (waking up to a second
+  early) and local time stands in for UTC; the emulator waits until the timestamp itself, as AWS
+  does, so SampleDelay measures what it would measure there.
+- EC2 DescribeVolumeStatus raises NotImplementedError in moto; it is answered from
+  `volume_statuses` (volume id -> status; absent = ok).
+- Faults: `inject_fault` makes one AWS operation fail with an error code for the invocations of a
+  collector at given offsets, inside moto's response layer, as AWS would answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonata
+from moto import mock_aws
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.config import DefaultConfig
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
+from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
+    Timestamp as WaitTimestamp,
+)
+from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+from tools.synthesized import Synthesized
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LAMBDA_SOURCE = REPO_ROOT / "lambdas"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+MOTO_CONFIG: DefaultConfig = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+@dataclass
+class Invocation:
+    """One Lambda invocation as the emulator ran it."""
+
+    function: str
+    event: dict[str, Any]
+    started: float
+    duration_s: float
+    result: dict[str, Any] | None
+    error: str | None
+    emf_documents: int
+    log_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Deployment:
+    """What `EmbeddedAws.deploy` created: the names and ARNs the demo and tests need."""
+
+    state_machine_arn: str
+    function_arns: dict[str, str]  # logical id -> ARN
+    handlers: dict[str, str]  # logical id -> handler string
+    namespace: str
+    alarm_names: list[str]
+
+
+class _StdoutRouter(io.TextIOBase):
+    """Stands in for sys.stdout: what an invocation prints goes to that invocation's buffer."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self.local, "buffer", None)
+        return int((buffer or self.real).write(text))
+
+    def flush(self) -> None:
+        (getattr(self.local, "buffer", None) or self.real).flush()
+
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[io.StringIO]:
+        self.local.buffer = io.StringIO()
+        try:
+            yield self.local.buffer
+        finally:
+            self.local.buffer = None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The parts of the Lambda context object Powertools reads."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+class LambdaRuntime:
+    """Runs moto's Lambda invocations with the real handler code, one at a time."""
+
+    def __init__(self, cloudwatch: Any, stdout: _StdoutRouter) -> None:
+        self.cloudwatch = cloudwatch
+        self.stdout = stdout
+        self.invocations: list[Invocation] = []
+        self.faults: dict[tuple[str, int], tuple[str, str]] = {}  # (handler module, offset) -> fault
+        self.active_fault = threading.local()
+        self._lock = threading.Lock()
+        self._modules: dict[str, Any] = {}
+
+    def invoke(self, function: Any, payload: bytes) -> tuple[bytes, bool]:
+        """Run `function`'s handler on `payload`; returns (response payload, failed)."""
+        event = json.loads(payload or b"{}")
+        module_name, _, attribute = function.handler.rpartition(".")
+        with self._lock, _environment(function.environment_vars):
+            started = time.time()
+            fault = self.faults.get((module_name.split(".")[0], int(event.get("offset", -1))))
+            self.active_fault.value = fault
+            error: str | None = None
+            result: dict[str, Any] | None = None
+            with self.stdout.capture() as printed:
+                try:
+                    handler = getattr(self._module(module_name), attribute)
+                    result = handler(event, _context(function))
+                except Exception as exc:  # a Lambda invocation reports every failure as FunctionError
+                    error = f"{type(exc).__name__}: {exc}"
+                finally:
+                    self.active_fault.value = None
+            lines = printed.getvalue().splitlines()
+            documents = [doc for doc in map(_json_or_none, lines) if doc and "_aws" in doc]
+            self._publish_emf(documents)
+            self.invocations.append(
+                Invocation(
+                    function.function_name,
+                    event,
+                    started,
+                    time.time() - started,
+                    result,
+                    error,
+                    len(documents),
+                    [line for line in lines if '"_aws"' not in line],
+                )
+            )
+        if error is not None:
+            body = {"errorType": error.split(":")[0], "errorMessage": error}
+            return json.dumps(body).encode(), True
+        return json.dumps(result).encode(), False
+
+    def _module(self, name: str) -> Any:
+        # Imported under the function's environment, like a Lambda cold start.
+        if name not in self._modules:
+            self._modules[name] = importlib.import_module(name)
+        return self._modules[name]
+
+    def _publish_emf(self, documents: list[dict[str, Any]]) -> None:
+        """What CloudWatch Logs does with EMF lines: one datum per metric, at the document's time."""
+        for document in documents:
+            timestamp = datetime.fromtimestamp(document["_aws"]["Timestamp"] / 1000, UTC)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for dimension_set in directive["Dimensions"]:
+                    dims = [{"Name": key, "Value": document[key]} for key in dimension_set]
+                    datums = [
+                        {
+                            "MetricName": metric["Name"],
+                            "Dimensions": dims,
+                            "Timestamp": timestamp,
+                            "Value": float(value),
+                            "Unit": metric.get("Unit", "None"),
+                            "StorageResolution": metric.get("StorageResolution", 60),
+                        }
+                        for metric in directive["Metrics"]
+                        for value in _values(document[metric["Name"]])
+                    ]
+                    self.cloudwatch.put_metric_data(Namespace=directive["Namespace"], MetricData=datums)
+
+
+class EmbeddedAws:
+    """moto with Step Functions execution, the JSONata hook and Lambda routed to our handlers."""
+
+    def __init__(self) -> None:
+        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._undo: list[Callable[[], None]] = []
+        self.volume_statuses: dict[str, str] = {}
+        self.runtime: LambdaRuntime
+
+    def __enter__(self) -> EmbeddedAws:
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION
+        )
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        self._mock.start()
+        stdout = _StdoutRouter(sys.stdout)
+        self.patch(sys, "stdout", stdout)
+        if str(LAMBDA_SOURCE) not in sys.path:
+            sys.path.insert(0, str(LAMBDA_SOURCE))
+            self._undo.append(lambda: sys.path.remove(str(LAMBDA_SOURCE)))
+        self.runtime = LambdaRuntime(self.client("cloudwatch"), stdout)
+        self._patch_moto()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+        self._mock.stop()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+
+    def patch(self, owner: Any, name: str, value: Any) -> None:
+        """Set `owner.name` to `value` until the emulator stops."""
+        original = getattr(owner, name)
+        setattr(owner, name, value)
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    def _patch_moto(self) -> None:
+        # moto gap: JSONata expressions evaluate to nothing without an evaluator.
+        self.patch(
+            moto_jsonata, "_eval_jsonata", lambda expression: jsonata.Jsonata(expression).evaluate(None)
+        )
+        runtime = self.runtime
+
+        def invoke(
+            backend: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: Any,
+        ) -> bytes:
+            payload, failed = runtime.invoke(backend.get_function(function_name, qualifier), body)
+            if failed:
+                response_headers["x-amz-function-error"] = "Unhandled"
+            return payload
+
+        self.patch(LambdaSimpleBackend, "invoke", invoke)
+        self.patch(WaitTimestamp, "_get_wait_seconds", _seconds_until_timestamp)
+        self.patch(WaitTimestamp, "_wait_interval", _wait_until)
+        statuses = self.volume_statuses
+
+        def describe_volume_status(responder: Any) -> Any:
+            items = [
+                {"VolumeId": v, "VolumeStatus": {"Status": s, "Details": []}} for v, s in statuses.items()
+            ]
+            return ActionResult({"VolumeStatuses": items})
+
+        self.patch(ElasticBlockStore, "describe_volume_status", describe_volume_status)
+
+    def inject_fault(self, handler_module: str, offsets: set[int], operation: str, error_code: str) -> None:
+        """Make `operation` (e.g. "ecs.describe_clusters") fail with `error_code` for the invocations
+        of `handler_module` (e.g. "ecs_counts") at `offsets`."""
+        service, method = operation.split(".")
+        responses = {
+            "ecs": ("moto.ecs.responses", "EC2ContainerServiceResponse"),
+            "ec2": ("moto.ec2.responses", "EC2Response"),
+        }[service]
+        response_class = getattr(importlib.import_module(responses[0]), responses[1])
+        original = getattr(response_class, method)
+        runtime = self.runtime
+
+        def failing(responder: Any, *args: Any, **kwargs: Any) -> Any:
+            fault = getattr(runtime.active_fault, "value", None)
+            if fault == (operation, error_code):
+                raise JsonRESTError(error_code, f"injected by the emulator: {operation} answers {error_code}")
+            return original(responder, *args, **kwargs)
+
+        if not getattr(original, "_emulator_fault", False):
+            failing._emulator_fault = True  # type: ignore[attr-defined]
+            self.patch(response_class, method, failing)
+        for offset in offsets:
+            runtime.faults[(handler_module, offset)] = (operation, error_code)
+
+    def deploy(self, synthesized: Synthesized) -> Deployment:
+        """Create the stack's functions, state machine and alarms from the synthesized template."""
+        iam = self.client("iam")
+        role_arn = iam.create_role(
+            RoleName=f"emulated-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument="{}"
+        )["Role"]["Arn"]
+        lambda_client = self.client("lambda")
+        arns, handlers = {}, {}
+        code = _placeholder_zip()
+        for logical_id, spec in synthesized.functions.items():
+            arns[logical_id] = lambda_client.create_function(
+                FunctionName=logical_id,
+                Runtime=spec.runtime,
+                Role=role_arn,
+                Handler=spec.handler,
+                Code={"ZipFile": code},
+                MemorySize=spec.memory_mb,
+                Timeout=spec.timeout_seconds,
+                Architectures=[spec.architecture],
+                Environment={"Variables": spec.environment},
+            )["FunctionArn"]
+            handlers[logical_id] = spec.handler
+        machine = synthesized.state_machine
+        sfn = self.client("stepfunctions")
+        state_machine_arn = sfn.create_state_machine(
+            name=f"Sampler-{uuid.uuid4().hex[:8]}",
+            definition=machine.resolved(arns),
+            roleArn=role_arn,
+            type=machine.workflow_type,
+        )["stateMachineArn"]
+        namespaces = {
+            spec.environment.get("METRICS_NAMESPACE", "") for spec in synthesized.functions.values()
+        }
+        (namespace,) = namespaces
+        cloudwatch = self.client("cloudwatch")
+        alarm_names = []
+        for alarm in synthesized.alarms:
+            if alarm.namespace != namespace:
+                continue  # AWS/* metrics (Lambda, States, Events) are not published by moto
+            cloudwatch.put_metric_alarm(
+                AlarmName=alarm.name,
+                Namespace=alarm.namespace,
+                MetricName=alarm.metric_name,
+                Dimensions=[{"Name": k, "Value": str(v)} for k, v in alarm.dimensions.items()],
+                Statistic=alarm.statistic,
+                Period=alarm.period,
+                EvaluationPeriods=alarm.evaluation_periods,
+                DatapointsToAlarm=alarm.datapoints_to_alarm,
+                Threshold=alarm.threshold,
+                ComparisonOperator=alarm.comparison,
+                TreatMissingData=alarm.treat_missing_data,
+            )
+            alarm_names.append(alarm.name)
+        return Deployment(state_machine_arn, arns, handlers, namespace, alarm_names)
+
+    def start_minute(self, deployment: Deployment, synthesized: Synthesized, scheduled: datetime) -> str:
+        """Start one sampler execution with the input the schedule rule would give."""
+        event_time = scheduled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        execution_arn: str = self.client("stepfunctions").start_execution(
+            stateMachineArn=deployment.state_machine_arn,
+            name=f"minute-{scheduled:%H%M%S}-{uuid.uuid4().hex[:6]}",
+            input=json.dumps(synthesized.rule_input(event_time)),
+        )["executionArn"]
+        return execution_arn
+
+    def wait_for(self, execution_arn: str, timeout_s: float) -> dict[str, Any]:
+        """Poll until the execution leaves RUNNING (moto answers DescribeExecution for Express too)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.time() + timeout_s
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING" or time.time() > deadline:
+                return described
+            time.sleep(0.25)
+
+
+def read_metrics(
+    cloudwatch: Any, namespace: str, start: datetime, end: datetime
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]:
+    """Every metric of `namespace` at a one-second period (Maximum), as sorted (time, value) lists."""
+    series: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]] = {}
+    listed = {
+        _metric_key(m): m
+        for page in cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace)
+        for m in page["Metrics"]
+    }
+    metrics = list(listed.values())
+    for batch_start in range(0, len(metrics), 500):
+        batch = metrics[batch_start : batch_start + 500]
+        queries = [
+            {
+                "Id": f"m{i}",
+                "MetricStat": {"Metric": metric, "Period": 1, "Stat": "Maximum"},
+                "ReturnData": True,
+            }
+            for i, metric in enumerate(batch)
+        ]
+        for page in cloudwatch.get_paginator("get_metric_data").paginate(
+            MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
+        ):
+            for result in page["MetricDataResults"]:
+                points = series.setdefault(_metric_key(batch[int(result["Id"][1:])]), [])
+                points += zip(result["Timestamps"], result["Values"], strict=True)
+    return {key: sorted(points) for key, points in series.items()}
+
+
+def _metric_key(metric: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    dimensions = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+    return metric["MetricName"], dimensions
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _context(function: Any) -> _Context:
+    return _Context(
+        function.function_name, function.function_arn, int(function.memory_size), str(uuid.uuid4())
+    )
+
+
+def _json_or_none(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        parsed = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _seconds_until_timestamp(wait: Any, env: Any) -> float:
+    """A Wait state's Timestamp, to the millisecond, against UTC (moto: whole seconds, local time)."""
+    wait.string.eval(env=env)
+    text: str = env.stack.pop()
+    timestamp = wait._from_timestamp_string(timestamp=text)
+    if timestamp is None:
+        raise FailureEventException(wait._create_failure_event(env, text))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return max(0.0, float((timestamp - now).total_seconds()))
+
+
+def _wait_until(wait: Any, env: Any, wait_seconds: float) -> None:
+    """Sleep until the deadline or until the execution stops (moto re-waits in rounded seconds)."""
+    deadline = time.time() + wait_seconds
+    while env.is_running():
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            return
+        env.program_state_event.wait(remaining)
+
+
+def _values(target: Any) -> list[float]:
+    """An EMF metric member holds one value or an array of values."""
+    return [float(v) for v in target] if isinstance(target, list) else [float(target)]
+
+
+def _placeholder_zip() -> bytes:
+    """moto stores a code zip; the handlers themselves run from lambdas/ (the asset's source)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "Handlers run from the project's lambdas/ folder.")
+    return buffer.getvalue()
