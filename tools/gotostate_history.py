@@ -119,7 +119,6 @@ class HistoryAnalysis:
     owner: dict[int, int]
     events_by_id: dict[int, Event]
     last_entered: dict[str, int]
-    event_count: int
 
 
 def _state_type(event_type: str) -> str:
@@ -193,7 +192,6 @@ def analyse_history(events: Iterable[Event]) -> HistoryAnalysis:
         owner=owner,
         events_by_id=by_id,
         last_entered=last_entered,
-        event_count=len(ordered),
     )
 
 
@@ -217,11 +215,8 @@ def _visit_named_by_cause(analysis: HistoryAnalysis, cause: str | None) -> tuple
     return None, name
 
 
-def _innermost_failed_state(analysis: HistoryAnalysis) -> str | None:
+def _innermost_failed_state(analysis: HistoryAnalysis, terminal_id: int) -> str | None:
     """The state whose own work failed last (e.g. the Lambda task inside a Parallel branch)."""
-    terminal_id = (
-        int(analysis.terminal["id"]) if analysis.terminal else max(analysis.events_by_id, default=0) + 1
-    )
     for event_id in range(terminal_id - 1, 0, -1):
         event = analysis.events_by_id.get(event_id)
         if event is None or event["type"] not in _LEAF_FAILURES:
@@ -313,7 +308,7 @@ def resume_point_from(
     details = _terminal_details(terminal)
     error, cause = details.get("error"), details.get("cause")
     cause_visit, cause_state = _visit_named_by_cause(analysis, cause)
-    failed_state = cause_state or _innermost_failed_state(analysis)
+    failed_state = cause_state or _innermost_failed_state(analysis, int(terminal["id"]))
     visits = analysis.visits
     fail_state: str | None = None
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from tools.gotostate_history import GoToStateError, ResumePoint, find_resume_point
+from tools.gotostate_history import GoToStateError, ResumePoint, analyse_history, resume_point_from
 from tools.gotostate_rewrite import (
     RESUME_KEY,
     added_state_names,
@@ -222,13 +222,14 @@ def _locate_resume(
     warnings: list[str],
 ) -> ResumePoint:
     skip = added_state_names(definition)
-    resume = find_resume_point(events, state=requested, skip=skip, status=status)
+    analysis = analyse_history(events)
+    resume = resume_point_from(analysis, state=requested, skip=skip, status=status)
     resume_state = _resume_state(definition, resume, requested)
     if resume_state != resume.state:
         warnings.append(
             f"{resume.state!r} is not a top-level state; resuming at {resume_state!r}, which holds it"
         )
-        resume = find_resume_point(events, state=resume_state, skip=skip, status=status)
+        resume = resume_point_from(analysis, state=resume_state, skip=skip, status=status)
     if resume.input_truncated:
         warnings.append(f"the recorded input of {resume.state!r} was truncated by Step Functions")
     if resume.variables_truncated:
