@@ -41,7 +41,7 @@ unit: setup
 	$(BIN)/python -m pytest -m "not e2e"
 
 ## demo: the whole pipeline, one real minute, on the embedded emulator
-demo: synth
+demo: setup
 	$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
 ## synth: cdk synth with no AWS credentials and no network; templates land in cdk.out/

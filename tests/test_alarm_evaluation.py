@@ -1,0 +1,82 @@
+"""CloudWatch's M-out-of-N evaluation, offline, on hand-made series."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tools.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate
+from tools.synthesized import AlarmDefinition
+
+START = datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
+
+
+def _alarm(**overrides: object) -> AlarmDefinition:
+    values: dict[str, object] = {
+        "name": "a",
+        "namespace": "HighResMetrics",
+        "metric_name": "PendingTask",
+        "dimensions": {},
+        "statistic": "Minimum",
+        "period": 10,
+        "comparison": "GreaterThanThreshold",
+        "threshold": 0.0,
+        "evaluation_periods": 3,
+        "datapoints_to_alarm": 3,
+        "treat_missing_data": "notBreaching",
+        "description": "",
+    }
+    values.update(overrides)
+    return AlarmDefinition(**values)  # type: ignore[arg-type]
+
+
+def _series(values: dict[int, float]) -> list[tuple[datetime, float]]:
+    return [(START + timedelta(seconds=s), v) for s, v in sorted(values.items())]
+
+
+def test_alarm_fires_when_m_of_n_periods_breach() -> None:
+    # pending from second 10 to 49: periods [10,20) [20,30) [30,40) [40,50) breach
+    points = _series({s: 5 if 10 <= s < 50 else 0 for s in range(60)})
+    verdict = evaluate(_alarm(), points, START, START + timedelta(seconds=60))
+    assert verdict.first_alarm == START + timedelta(seconds=40)
+    assert verdict.state == OK, "the last window [30,60) holds two OK periods"
+
+
+def test_minimum_ignores_a_spike_that_does_not_last_the_period() -> None:
+    points = _series({s: 5 if s % 10 != 9 else 0 for s in range(60)})
+    verdict = evaluate(_alarm(), points, START, START + timedelta(seconds=60))
+    assert not verdict.would_alarm
+
+
+def test_datapoints_to_alarm_below_n() -> None:
+    points = _series({s: 5 if 20 <= s < 40 else 0 for s in range(60)})
+    verdict = evaluate(_alarm(datapoints_to_alarm=2), points, START, START + timedelta(seconds=60))
+    assert verdict.first_alarm == START + timedelta(seconds=40)
+
+
+@pytest.mark.parametrize(
+    ("treat", "state"),
+    [("breaching", ALARM), ("notBreaching", OK), ("missing", INSUFFICIENT), ("ignore", INSUFFICIENT)],
+)
+def test_missing_data_is_treated_as_configured(treat: str, state: str) -> None:
+    alarm = _alarm(
+        statistic="SampleCount", comparison="LessThanThreshold", threshold=30, treat_missing_data=treat
+    )
+    verdict = evaluate(alarm, [], START, START + timedelta(seconds=60))
+    assert verdict.state == state
+
+
+def test_sample_count_counts_samples_per_period() -> None:
+    alarm = _alarm(statistic="SampleCount", comparison="LessThanThreshold", threshold=8, period=10)
+    every_second = _series({s: 1.0 for s in range(60)})
+    every_other = _series({s: 1.0 for s in range(0, 60, 2)})
+    assert not evaluate(alarm, every_second, START, START + timedelta(seconds=60)).would_alarm
+    assert evaluate(alarm, every_other, START, START + timedelta(seconds=60)).would_alarm
+
+
+def test_windows_longer_than_the_run_are_not_judged() -> None:
+    alarm = _alarm(period=60, evaluation_periods=3, treat_missing_data="breaching")
+    verdict = evaluate(alarm, [], START, START + timedelta(seconds=60))
+    assert verdict.evaluations == 0 and verdict.state == "not evaluated"
+    assert verdict.window_seconds == 180
