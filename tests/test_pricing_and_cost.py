@@ -1,0 +1,198 @@
+"""The cost model: counts taken from the synthesized template and the catalogue, prices from one module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from common.catalogue import Collector
+from common.settings import Settings
+from tests.stack_helpers import SynthResult, synth
+from tools import estimate_cost as ec
+from tools import pricing
+
+
+@pytest.fixture(scope="module")
+def default() -> SynthResult:
+    return synth()
+
+
+@pytest.fixture(scope="module")
+def default_estimate(default: SynthResult) -> ec.Estimate:
+    return ec.estimate(default.synthesized, ec.Options())
+
+
+def _item(estimate: ec.Estimate, name: str) -> ec.Item:
+    (item,) = [i for i in estimate.items if i.name == name]
+    return item
+
+
+def test_pricing_every_price_names_its_source_and_date() -> None:
+    for name, price in pricing.ALL_PRICES.items():
+        assert price.source.startswith("https://aws.amazon.com/"), name
+        assert price.read_on == "2026-11-22", name
+        assert price.usd >= 0, name
+
+
+def test_pricing_tiers_charge_each_slice_at_its_own_rate() -> None:
+    # 15,000 metrics: 10,000 at $0.30 and 5,000 at $0.10
+    assert pricing.tiered_cost(15_000, pricing.CUSTOM_METRIC_MONTH_TIERS) == pytest.approx(3_500)
+    assert pricing.tiered_cost(10, pricing.CUSTOM_METRIC_MONTH_TIERS) == pytest.approx(3.0)
+    assert pricing.tiered_cost(0, pricing.CUSTOM_METRIC_MONTH_TIERS) == 0
+
+
+def test_estimate_default_schedule_invokes_72_times_a_minute(
+    default: SynthResult, default_estimate: ec.Estimate
+) -> None:
+    branches = ec.sampler_branches(default.synthesized)
+    samples = default_estimate.assumptions["samples"]
+
+    assert len(branches) == 72
+    assert samples["ecs_counts"]["per_minute"] == 60
+    assert samples["ec2_ebs_state"]["per_minute"] == 12
+    assert _item(default_estimate, "Lambda requests (ecs_counts)").quantity_per_day == 60 * 1440
+    assert _item(default_estimate, "Step Functions Express requests").quantity_per_day == 1440
+
+
+def test_estimate_express_duration_spans_the_minute_at_64_mb(default_estimate: ec.Estimate) -> None:
+    item = _item(default_estimate, "Step Functions Express duration")
+
+    # 1,440 executions of 59 s (last branch) + the task, rounded up to 100 ms, at 64 MB
+    assert item.quantity_per_day == pytest.approx(1440 * 59.1 * 64 / 1024)
+    assert "64 MB" in item.detail
+
+
+def test_estimate_express_memory_grows_past_64_mb_only_for_huge_definitions() -> None:
+    assert ec.express_memory_mb(definition_bytes=160_000, input_bytes=40, branches=72) == 64
+    assert ec.express_memory_mb(definition_bytes=20 * 1024 * 1024, input_bytes=40, branches=72) == 128
+
+
+def test_estimate_standard_transitions_are_counted_from_the_asl() -> None:
+    # given the same sampler as a STANDARD workflow
+    standard = synth(workflowType="STANDARD")
+
+    # when
+    estimate = ec.estimate(standard.synthesized, ec.Options())
+
+    # then: the Parallel state plus Wait and Task in each of the 72 branches, every minute
+    item = _item(estimate, "Step Functions Standard state transitions")
+    assert item.quantity_per_day == 1440 * (1 + 72 * 2)
+    assert item.usd_per_day == pytest.approx(1440 * 145 * 0.025 / 1000)
+    assert not [i for i in estimate.items if i.name.startswith("Step Functions Express")]
+
+
+def test_estimate_original_design_transitions_per_execution() -> None:
+    assert ec.state_transitions(ec.original_asl(5)["States"], "Sample") == 1 + 12 * 2
+    assert ec.state_transitions(ec.original_asl(1)["States"], "Sample") == 1 + 60 * 2
+
+
+def test_estimate_emf_bytes_are_measured_from_the_real_handler(default_estimate: ec.Estimate) -> None:
+    samples = default_estimate.assumptions["samples"]
+
+    # 3 cluster documents + 1 health document; 6 instance states, 6 volume states and 2 others
+    assert samples["ecs_counts"]["log_events"] == 4
+    assert samples["ecs_counts"]["datums"] == 3 * 4 + 3
+    assert samples["ec2_ebs_state"]["log_events"] == 14
+    assert samples["ecs_counts"]["log_bytes"] > 4 * 200
+    assert not [i for i in default_estimate.items if i.name.startswith("PutMetricData")]
+
+
+def test_estimate_api_sink_pays_put_metric_data_instead_of_emf_bytes(default: SynthResult) -> None:
+    estimate = ec.estimate(default.synthesized, ec.Options(sink="api"))
+
+    calls = _item(estimate, "PutMetricData (ecs_counts)")
+    assert calls.quantity_per_day == 86_400  # 15 datums fit in one call per sample
+    emf = _item(estimate, "Logs ingestion (ecs_counts)")
+    # only the Lambda platform lines remain
+    assert emf.quantity_per_day == pytest.approx(
+        86_400
+        * (ec.LAMBDA_PLATFORM_LOG_BYTES + ec.LAMBDA_PLATFORM_LOG_EVENTS * ec.LOG_EVENT_OVERHEAD_BYTES)
+        / ec.BYTES_PER_GB
+    )
+
+
+def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:
+    collectors = {collector: Settings() for collector in Collector}
+
+    three = ec.metric_streams(collectors, clusters=3, services_per_cluster=5)
+    ten = ec.metric_streams(collectors, clusters=10, services_per_cluster=5)
+
+    assert three["RunningTask"] == 3
+    assert sum(ten.values()) - sum(three.values()) == 7 * 4  # four per-cluster metrics
+    assert three["InstanceCount"] == 6 and three["VolumeCount"] == 6
+    assert three["SampleDelay"] == 2  # one per collector
+    assert "ServiceRunningTask" not in three  # per-service metrics are off by default
+    with_services = {c: Settings(ecs_service_metrics=True) for c in Collector}
+    assert ec.metric_streams(with_services, clusters=3, services_per_cluster=5)["ServiceRunningTask"] == 15
+
+
+def test_estimate_alarms_priced_by_resolution(default: SynthResult, default_estimate: ec.Estimate) -> None:
+    alarms = default.synthesized.alarms
+    high = [a for a in alarms if a.period < 60]
+
+    item = _item(default_estimate, "CloudWatch alarms")
+
+    assert high  # the account alarms are 10-second ones
+    assert item.usd_per_month == pytest.approx(0.30 * len(high) + 0.10 * (len(alarms) - len(high)))
+
+
+def test_estimate_pipeline_excludes_monthly_fees(default_estimate: ec.Estimate) -> None:
+    monthly = {ec.METRICS, ec.ALARMS, ec.FIXED}
+
+    assert default_estimate.total_usd_per_day == pytest.approx(
+        default_estimate.pipeline_usd_per_day
+        + sum(i.usd_per_day for i in default_estimate.items if i.category in monthly)
+    )
+    assert default_estimate.pipeline_usd_per_day < default_estimate.total_usd_per_day
+
+
+def test_estimate_cli_json_is_one_object_with_comparison(
+    default: SynthResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "stack.template.json"
+    template.write_text(json.dumps(default.template))
+
+    code = ec.main(["--template", str(template), "--json", "--compare-original"])
+
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("pipeline_usd_per_day", "total_usd_per_day", "breakdown", "original_pipeline_usd_per_day"):
+        assert key in data
+    assert data["original_1s_pipeline_usd_per_day"] > data["original_pipeline_usd_per_day"]
+    assert data["ratio_vs_original"] > 1
+    assert data["ratio_vs_original_1s"] > data["ratio_vs_original"]
+    assert {"name", "category", "usd_per_day", "usd_per_month"} <= set(data["breakdown"][0])
+    assert data["total_usd_per_day"] > data["pipeline_usd_per_day"] > 0
+
+
+def test_estimate_cli_duration_override_replaces_the_lower_bound(
+    default: SynthResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "stack.template.json"
+    template.write_text(json.dumps(default.template))
+
+    ec.main(["--template", str(template), "--json", "--duration-ms", "ecs_counts=40"])
+
+    data = json.loads(capsys.readouterr().out)
+    (compute,) = [i for i in data["breakdown"] if i["name"] == "Lambda compute (ecs_counts)"]
+    assert compute["quantity_per_day"] == pytest.approx(86_400 * 0.040 * 256 / 1024)
+    assert data["assumptions"]["duration_ms_is_lower_bound"] is False
+
+
+def test_estimate_cli_rejects_an_unknown_collector(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        ec.main(["--duration-ms", "lambda=40"])
+
+    assert exit_info.value.code == 2
+    assert "COLLECTOR=MS" in capsys.readouterr().err
+
+
+def test_estimate_cli_missing_template_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = ec.main(["--template", str(tmp_path / "nope.json")])
+
+    assert code == 2
+    assert capsys.readouterr().err.strip().startswith("estimate_cost: --template")
