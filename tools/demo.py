@@ -206,8 +206,9 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"One-second metrics read back from the emulated CloudWatch ({result.namespace})")
-    for column in ("metric", "dimensions", "samples", "min", "max", "last", "per second"):
+    for column in ("metric", "dimensions", "samples", "min", "max", "last"):
         table.add_column(column, justify="right" if column in ("samples", "min", "max", "last") else "left")
+    table.add_column("per second", no_wrap=True, min_width=60)
     for name, label, count, low, high, last, spark in summary_rows(result.series):
         table.add_row(name, label, str(count), f"{low:g}", f"{high:g}", f"{last:g}", spark)
     console.print(table)
@@ -224,7 +225,7 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
             text = f"[green]{verdict.state}[/]"
         alarms.add_row(
             alarm.name.split("-", 1)[-1],
-            f"{alarm.statistic}({alarm.metric_name})",
+            f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})",
             f"{alarm.period} s x {alarm.evaluation_periods} ({alarm.datapoints_to_alarm})",
             text,
         )
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     # Wide enough for the summary table even when output is piped (rich assumes 80 columns then).
-    console = Console(width=max(132, Console().width))
+    console = Console(width=max(160, Console().width))
     try:
         with tempfile.TemporaryDirectory(prefix="highres-demo-") as outdir:
             console.print("synthesizing the CDK app (cdk-nag included) ...")
