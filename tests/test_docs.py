@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from common.catalogue import ALL_METRICS, Collector
-
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
 from stacks.deployment_config import context_keys, parse_config
 
