@@ -13,6 +13,10 @@ REPO_ROOT = Path(__file__).resolve().parent
 # lambdas/ is the Lambda asset root; the stack shares the metric catalogue with the collectors.
 sys.path.insert(0, str(REPO_ROOT / "lambdas"))
 
+from stacks.toolchain import prefer_venv_node  # noqa: E402
+
+prefer_venv_node()
+
 import aws_cdk as cdk  # noqa: E402
 
 from stacks.app_factory import build_app  # noqa: E402

@@ -95,3 +95,14 @@ def test_e2e_alarm_verdicts_follow_m_out_of_n(minute: RunResult) -> None:
     assert "Ec2InstancesImpaired" not in fired
     unevaluated = {v.alarm.name.split("-", 1)[1] for v in minute.verdicts if v.evaluations == 0}
     assert any(name.startswith("PipelineNoSamples") for name in unevaluated), "3-minute alarms need 3 minutes"
+
+
+def test_e2e_every_alarm_watches_a_metric_the_collectors_emitted(minute: RunResult) -> None:
+    """Catalogue, collectors and the stack's alarms agree on namespace, names and dimensions."""
+    emitted = set(minute.series)
+    assert minute.verdicts, "the demo stack has alarms on its own namespace"
+    for verdict in minute.verdicts:
+        alarm = verdict.alarm
+        assert alarm.namespace == minute.namespace
+        key = (alarm.metric_name, tuple(sorted((k, str(v)) for k, v in alarm.dimensions.items())))
+        assert key in emitted, f"{alarm.name} watches {key}, which no collector emitted"

@@ -4,6 +4,7 @@ the synthesized template. A deliberately broken copy proves each validator reall
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -87,3 +88,33 @@ def test_cfn_lint_catches_an_invalid_property(default: SynthResult, tmp_path: Pa
     path = tmp_path / "broken.template.json"
     path.write_text(json.dumps(template))
     assert _cfn_lint(path).returncode != 0
+
+
+def test_cdk_cli_synth_is_offline_and_silent(tmp_path: Path) -> None:
+    """`make synth`'s command: no credentials, no network, no warning, no notice."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and key not in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
+    }
+    env.update(CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="true")
+    result = subprocess.run(
+        [
+            str(repo / "node_modules" / ".bin" / "cdk"),
+            "synth",
+            "--no-notices",
+            "--quiet",
+            "-o",
+            str(tmp_path),
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "" and result.stderr.strip() == "", result.stdout + result.stderr
+    assert (tmp_path / "HighResMetrics.template.json").exists()

@@ -27,6 +27,15 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# lambdas/ is the Lambda asset root: the stack and the handlers import `common.*` from it.
+sys.path[:0] = [p for p in (str(REPO_ROOT / "lambdas"), str(REPO_ROOT)) if p not in sys.path]
+
+from stacks.toolchain import prefer_venv_node  # noqa: E402
+
+prefer_venv_node()
+
+from stacks.deployment_config import ConfigError  # noqa: E402
+
 DEFAULT_OUTPUT = REPO_ROOT / "out" / "demo"
 # Demo-only settings on top of highres.config.json: per-cluster alarms need cluster names at
 # synth, and a running-task floor lets the run show an alarm firing.
@@ -69,7 +78,6 @@ class RunResult:
 
 def synthesize(outdir: Path) -> Any:
     """Synthesize the app as `cdk synth` does (config file + demo context), cdk-nag included."""
-    sys.path[:0] = [p for p in (str(REPO_ROOT / "lambdas"), str(REPO_ROOT)) if p not in sys.path]
     import aws_cdk as cdk
 
     from stacks.app_factory import build_app
@@ -78,7 +86,10 @@ def synthesize(outdir: Path) -> Any:
 
     config = load_config(DEMO_CONTEXT, REPO_ROOT)
     app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
-    app.synth()
+    try:
+        app.synth()
+    except RuntimeError as error:  # cdk-nag findings or a jsii failure, already printed above
+        raise DemoError(f"cdk synth failed: {str(error).splitlines()[0]}") from None
     return Synthesized.load(outdir, stacks[0].stack_name)
 
 
@@ -276,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportError, FileNotFoundError) as error:
         print(f"demo: error: {error}; run `make demo` from the project folder", file=sys.stderr)
         return 2
+    except ConfigError as error:
+        print(f"demo: error: configuration: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("demo: interrupted; the emulator was stopped", file=sys.stderr)
+        return 130
     chart = None if args.no_chart else draw_chart(result, args.output / "metrics.png")
     report(result, chart, console)
     return 0 if all(status == "SUCCEEDED" for status in result.statuses) else 1
