@@ -53,7 +53,7 @@ def _cost_estimate() -> int:
 
 
 def benchmarks(quick: bool) -> dict[str, Callable[[], int]]:
-    from bench import cold_start, collector_cost, gotostate_bench, sampling_accuracy
+    from bench import cold_start, collector_cost, cost_knobs, gotostate_bench, sampling_accuracy
 
     return {
         "collector_cost": lambda: collector_cost.main(["--quick"] if quick else []),
@@ -61,6 +61,7 @@ def benchmarks(quick: bool) -> dict[str, Callable[[], int]]:
         "gotostate": lambda: gotostate_bench.main([]),
         "sampling_accuracy": lambda: sampling_accuracy.main([]),
         "cost_estimate": _cost_estimate,
+        "cost_knobs": lambda: cost_knobs.main([]),
     }
 
 

@@ -38,3 +38,11 @@ def test_report_table_aligns_numbers_right() -> None:
     lines = text.splitlines()
     assert lines[0].split() == ["name", "n"]
     assert lines[2].endswith("1,000") and lines[3].endswith("2.50")
+
+
+def test_cost_knobs_variants_are_valid_configurations() -> None:
+    from bench.cost_knobs import VARIANTS
+    from stacks.deployment_config import parse_config
+
+    for settings, _ in VARIANTS.values():
+        parse_config(settings)  # raises ConfigError on a misspelt knob

@@ -88,14 +88,20 @@ def test_estimate_original_design_transitions_per_execution() -> None:
     assert ec.state_transitions(ec.original_asl(1)["States"], "Sample") == 1 + 60 * 2
 
 
-def test_estimate_emf_bytes_are_measured_from_the_real_handler(default_estimate: ec.Estimate) -> None:
+def test_estimate_emf_bytes_are_measured_from_the_real_handler(
+    default: SynthResult, default_estimate: ec.Estimate
+) -> None:
     samples = default_estimate.assumptions["samples"]
+    spec = next(f for f in default.synthesized.functions.values() if f.handler.startswith("ecs_counts."))
+    environment = tuple(sorted(spec.environment.items()))
 
-    # 3 cluster documents + 1 health document; 6 instance states, 6 volume states and 2 others
-    assert samples["ecs_counts"]["log_events"] == 4
+    more = ec.measure_sample(spec.handler, environment, clusters=6, services_per_cluster=0)
+
+    # 4 datums per cluster + 3 health datums, all printed as EMF
     assert samples["ecs_counts"]["datums"] == 3 * 4 + 3
-    assert samples["ec2_ebs_state"]["log_events"] == 14
-    assert samples["ecs_counts"]["log_bytes"] > 4 * 200
+    assert more.datums == 6 * 4 + 3
+    assert more.log_bytes > samples["ecs_counts"]["log_bytes"] > 0
+    assert samples["ec2_ebs_state"]["datums"] == 6 + 1 + 6 + 1 + 1 + 3
     assert not [i for i in default_estimate.items if i.name.startswith("PutMetricData")]
 
 

@@ -713,21 +713,19 @@ def load_synthesized(template: Path | None, config_file: str | None) -> Synthesi
         if not template.exists():
             raise EstimateError(f"--template {template}: no such file")
         return Synthesized(json.loads(template.read_text()))
-    # The stacks package imports aws_cdk, whose jsii runtime needs the venv's supported Node.
-    os.environ["PATH"] = os.pathsep.join(
-        [
-            str(Path(sys.executable).parent),
-            str(REPO_ROOT / "node_modules" / ".bin"),
-            os.environ.get("PATH", ""),
-        ]
-    )
+    prefer_venv_node()
     from stacks.deployment_config import load_config
 
     config = load_config({"configFile": config_file} if config_file else {}, REPO_ROOT)
     stack_name = config.targets[0].stack_name
-    path = DEFAULT_ASSEMBLY / f"{stack_name}.template.json"
-    if path.exists() and config_file is None:
+    if config_file is None and (DEFAULT_ASSEMBLY / f"{stack_name}.template.json").exists():
         return Synthesized.load(DEFAULT_ASSEMBLY, stack_name)
+    return synthesize(config)
+
+
+def synthesize(config: Any) -> Synthesized:
+    """Synthesize the app for a `DeploymentConfig` in-process (cdk-nag included), first stack."""
+    prefer_venv_node()
     import aws_cdk as cdk
 
     from stacks.app_factory import build_app
@@ -736,6 +734,15 @@ def load_synthesized(template: Path | None, config_file: str | None) -> Synthesi
     app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
     app.synth()
     return Synthesized.load(outdir, stacks[0].stack_name)
+
+
+def prefer_venv_node() -> None:
+    # The stacks package imports aws_cdk, whose jsii runtime needs the venv's supported Node.
+    bin_dir = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(bin_dir):
+        os.environ["PATH"] = os.pathsep.join(
+            [bin_dir, str(REPO_ROOT / "node_modules" / ".bin"), os.environ["PATH"]]
+        )
 
 
 def _duration_override(text: str) -> tuple[Collector, float]:

@@ -1,0 +1,97 @@
+"""What moves the pipeline's daily cost: the cost model on variants of the default configuration.
+
+Run: python -m bench.cost_knobs
+
+Each variant is synthesized in-process from the default settings plus its change (or estimated with
+a different cluster count or handler duration) and priced by `tools.estimate_cost`, next to the
+original design at 5 s and 1 s sampling and the issue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from bench.report import table, write_result
+
+# name -> (config settings on top of the defaults, estimate options)
+VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "default: ECS 1 s, EC2 5 s, 256 MB, Express, EMF": ({}, {}),
+    "collector memory 128 MB": ({"collectorMemoryMb": 128}, {}),
+    "+25 ms per invocation (network)": ({}, {"extra_ms": 25.0}),
+    "1 cluster": ({}, {"clusters": 1}),
+    "10 clusters": ({}, {"clusters": 10}),
+    "ECS every 2 s": ({"samplePeriods": {"ecs_counts": 2}}, {}),
+    "EC2/EBS every 10 s": ({"samplePeriods": {"ec2_ebs_state": 10}}, {}),
+    "api sink (PutMetricData)": ({"sink": "api"}, {}),
+    "STANDARD workflow": ({"workflowType": "STANDARD"}, {}),
+}
+
+
+def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
+    """The estimate of the default configuration changed by `settings`, priced with `options`."""
+    from stacks.deployment_config import parse_config
+    from tools import estimate_cost as ec
+
+    synthesized = ec.synthesize(parse_config(settings))
+    extra = options.get("extra_ms", 0.0)
+    durations = {c: ms + extra for c, ms in ec.HANDLER_DURATION_MS.items()} if extra else {}
+    return ec.estimate(
+        synthesized,
+        ec.Options(clusters=options.get("clusters", ec.DEFAULT_CLUSTERS), durations_ms=durations),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.cost_knobs", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    from tools import estimate_cost as ec
+
+    ec.prefer_venv_node()
+
+    original_5s = ec.estimate_original(5).pipeline_usd_per_day
+    original_1s = ec.estimate_original(1).pipeline_usd_per_day
+    rows, results = [], []
+    for name, (settings, options) in VARIANTS.items():
+        estimate = price(settings, options)
+        pipeline = estimate.pipeline_usd_per_day
+        largest = max(
+            (i for i in estimate.items if i.category in ec.PIPELINE_CATEGORIES), key=lambda i: i.usd_per_day
+        )
+        rows.append(
+            [
+                name,
+                pipeline,
+                estimate.total_usd_per_day,
+                original_5s / pipeline,
+                original_1s / pipeline,
+                pipeline <= ec.TARGET_PIPELINE_USD_PER_DAY,
+                f"{largest.name} {largest.usd_per_day / pipeline:.0%}",
+            ]
+        )
+        results.append({"variant": name, **estimate.as_dict()})
+    print(
+        f"Pipeline cost per day by variant (target ${ec.TARGET_PIPELINE_USD_PER_DAY}/day, "
+        f"{ec.TARGET_RATIO_VS_ORIGINAL:.0f}x the original at 5 s = ${original_5s:.2f}, "
+        f"{ec.TARGET_RATIO_VS_ORIGINAL_1S:.0f}x the original at 1 s = ${original_1s:.2f})"
+    )
+    print(
+        table(
+            ("variant", "pipeline $/day", "total $/day", "x orig 5 s", "x orig 1 s", "target", "largest"),
+            rows,
+        )
+    )
+    write_result(
+        "cost_knobs",
+        {
+            "original_5s_pipeline_usd_per_day": original_5s,
+            "original_1s_pipeline_usd_per_day": original_1s,
+            "variants": results,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
