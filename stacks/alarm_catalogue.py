@@ -283,22 +283,19 @@ def _fast(
 ) -> AlarmSpec:
     """A high-resolution (10 s) alarm on a one-second account metric; missing data is not breaching
     because the pipeline alarms already page when samples stop."""
-    _check_dimensions(spec, dims)
-    return AlarmSpec(
+    return _on_catalogue_metric(
         alarm_id,
+        spec,
         namespace,
-        spec.name,
         dims,
         statistic,
-        HIGH_RESOLUTION_PERIOD,
         comparison,
         threshold,
-        periods,
-        periods,
-        Missing.NOT_BREACHING,
         summary,
         runbook,
-        spec,
+        period=HIGH_RESOLUTION_PERIOD,
+        periods=periods,
+        missing=Missing.NOT_BREACHING,
     )
 
 
@@ -316,6 +313,38 @@ def _slow(
     runbook: str,
 ) -> AlarmSpec:
     """A one-minute alarm on a pipeline-health metric (cheaper than a high-resolution alarm)."""
+    return _on_catalogue_metric(
+        alarm_id,
+        spec,
+        namespace,
+        dims,
+        statistic,
+        comparison,
+        threshold,
+        summary,
+        runbook,
+        period=STANDARD_PERIOD,
+        periods=minutes,
+        missing=missing,
+    )
+
+
+def _on_catalogue_metric(
+    alarm_id: str,
+    spec: MetricSpec,
+    namespace: str,
+    dims: dict[str, str],
+    statistic: str,
+    comparison: Comparison,
+    threshold: float,
+    summary: str,
+    runbook: str,
+    *,
+    period: int,
+    periods: int,
+    missing: Missing,
+) -> AlarmSpec:
+    """An alarm on a catalogue metric, refused unless `dims` are the dimensions it is published with."""
     _check_dimensions(spec, dims)
     return AlarmSpec(
         alarm_id,
@@ -323,11 +352,11 @@ def _slow(
         spec.name,
         dims,
         statistic,
-        STANDARD_PERIOD,
+        period,
         comparison,
         threshold,
-        minutes,
-        minutes,
+        periods,
+        periods,
         missing,
         summary,
         runbook,
