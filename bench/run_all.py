@@ -77,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(args.only or ()) - set(selected)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; known: {', '.join(selected)}")
-    command = "python -m bench.run_all" + (" " + " ".join(argv) if argv else "")
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = " ".join(["python -m bench.run_all", *given])
     where = machine()
     sections: list[tuple[str, str, float]] = []
     failed = []

@@ -395,17 +395,16 @@ def _express_items(
     ]
 
 
-def _standard_items(definition: Mapping[str, Any], per_day: float, label: str = "") -> list[Item]:
+def _standard_items(definition: Mapping[str, Any], per_day: float, note: str = "") -> list[Item]:
     transitions = state_transitions(definition["States"], definition["StartAt"])
     return [
         Item(
-            f"Step Functions Standard state transitions{label}",
+            "Step Functions Standard state transitions",
             ORCHESTRATION,
             transitions * per_day,
             "transitions",
             transitions * per_day * pricing.SFN_STANDARD_TRANSITION.usd,
-            f"{transitions} per execution, counted from the ASL (one per state entered; +1 per lost sample "
-            "for its Pass state)",
+            f"{transitions} per execution, counted from the ASL (one per state entered){note}",
         )
     ]
 
@@ -566,7 +565,9 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
     if machine.workflow_type == "EXPRESS":
         items[:0] = _express_items(synthesized, per_day, durations[last.function] / 1000, branches)
     else:
-        items[:0] = _standard_items(json.loads(machine.definition), per_day)
+        items[:0] = _standard_items(
+            json.loads(machine.definition), per_day, "; a lost sample adds 1 for its Pass state"
+        )
     items.append(
         Item(
             "EventBridge schedule",
