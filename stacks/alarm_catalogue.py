@@ -64,7 +64,8 @@ def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
     ns, th = config.namespace, config.alarms
     specs: list[AlarmSpec] = []
     stuck_periods = th.pending_stuck_seconds // HIGH_RESOLUTION_PERIOD
-    for cluster in config.clusters_with_alarms:
+    ecs_clusters = config.clusters_with_alarms if Collector.ECS_COUNTS in config.collectors else ()
+    for cluster in ecs_clusters:
         dims = {cat.CLUSTER_NAME: cluster}
         specs.append(
             _fast(
@@ -114,6 +115,8 @@ def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
                     "instances (agent disconnected, instance draining or terminated).",
                 )
             )
+    if Collector.EC2_EBS_STATE not in config.collectors:
+        return specs
     specs += [
         _fast(
             "EbsVolumesInError",

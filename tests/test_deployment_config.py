@@ -81,3 +81,9 @@ def test_missing_or_broken_config_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{nope")
     with pytest.raises(ConfigError, match=r"broken\.json: not valid JSON"):
         load_config({"configFile": "broken.json"}, tmp_path)
+
+
+def test_collectors_setting_chooses_what_is_deployed() -> None:
+    assert parse_config({"collectors": "ecs_counts"}).periods == {Collector.ECS_COUNTS: 1}
+    with pytest.raises(ConfigError, match="collectors: give one or more of ecs_counts, ec2_ebs_state"):
+        parse_config({"collectors": ["ecs", "ec2"]})

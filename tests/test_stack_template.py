@@ -310,3 +310,25 @@ def test_cdk_nag_passes_and_every_suppression_has_a_reason(default: SynthResult,
         assert report["violations"] == []
         for suppressed in report["suppressedViolations"]:
             assert len(suppressed["reason"]) > 40, suppressed["ruleName"]
+
+
+def test_collectors_write_json_logs_without_platform_lines_by_default(default: SynthResult) -> None:
+    for props in _of_type(default, "AWS::Lambda::Function").values():
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
+    verbose = synth(lambdaSystemLogLevel="INFO")
+    for props in _of_type(verbose, "AWS::Lambda::Function").values():
+        assert props["LoggingConfig"]["SystemLogLevel"] == "INFO"
+
+
+def test_a_stack_can_deploy_the_ecs_collector_alone() -> None:
+    ecs_only = synth(collectors=["ecs_counts"], clusters=["prod"])
+    (function,) = ecs_only.synthesized.functions.values()
+    assert function.handler == "ecs_counts.handler.handler"
+    assert len(_branches(ecs_only)) == 60
+    assert ecs_only.synthesized.state_machine.substitutions.keys() == {"EcsCountsFunctionArn"}
+    names = {a.name.removeprefix("HighResMetrics-") for a in ecs_only.synthesized.alarms}
+    assert "EcsTasksStuckPending-prod" in names
+    assert not {n for n in names if n.startswith(("Ebs", "Ec2")) or "ec2_ebs_state" in n}
+    ((_, dashboard),) = _of_type(ecs_only, "AWS::CloudWatch::Dashboard").items()
+    assert "VolumeCount" not in json.dumps(dashboard["DashboardBody"])

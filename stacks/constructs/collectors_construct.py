@@ -31,6 +31,11 @@ CONSTRUCT_IDS: dict[Collector, str] = {
 }
 # The newest Python runtime (cdk-nag L1), on arm64: 20% cheaper per GB-second than x86_64.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+_SYSTEM_LOG_LEVELS = {
+    "DEBUG": lambda_.SystemLogLevel.DEBUG,
+    "INFO": lambda_.SystemLogLevel.INFO,
+    "WARN": lambda_.SystemLogLevel.WARN,
+}
 
 
 class CollectorFunctions(Construct):
@@ -84,6 +89,11 @@ class CollectorFunctions(Construct):
                 memory_size=config.collector_memory_mb,
                 timeout=Duration.seconds(collector_timeout_seconds(period)),
                 log_group=log_group,
+                # JSON format: EMF lines pass through unchanged (Lambda does not re-encode JSON),
+                # and the system log level decides whether START/END/REPORT lines are written.
+                logging_format=lambda_.LoggingFormat.JSON,
+                system_log_level_v2=_SYSTEM_LOG_LEVELS[config.lambda_system_log_level],
+                application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
                 description=f"Samples {collector.value} every {period} s into {config.namespace}",
                 environment=_environment(collector, period, config),
             )

@@ -57,12 +57,13 @@ class Dashboard(Construct):
 
 def published_groups(config: DeploymentConfig) -> list[Group]:
     """The metric groups this configuration publishes (optional groups only when switched on)."""
-    groups = [Group.ECS, Group.EC2, Group.EBS, Group.HEALTH]
-    if config.service_metrics:
-        groups.insert(1, Group.ECS_SERVICE)
-    if config.watch_instance_ids:
-        groups.insert(-1, Group.EC2_WATCH)
-    return groups
+    deployed = {group for collector in config.collectors for group in cat.COLLECTOR_GROUPS[collector]}
+    switched_off = set()
+    if not config.service_metrics:
+        switched_off.add(Group.ECS_SERVICE)
+    if not config.watch_instance_ids:
+        switched_off.add(Group.EC2_WATCH)
+    return [group for group in Group if group in deployed - switched_off]
 
 
 def _graph(spec: MetricSpec, config: DeploymentConfig) -> cloudwatch.GraphWidget:
