@@ -110,13 +110,16 @@ def test_estimate_api_sink_pays_put_metric_data_instead_of_emf_bytes(default: Sy
 
     calls = _item(estimate, "PutMetricData (ecs_counts)")
     assert calls.quantity_per_day == 86_400  # 15 datums fit in one call per sample
-    emf = _item(estimate, "Logs ingestion (ecs_counts)")
-    # only the Lambda platform lines remain
-    assert emf.quantity_per_day == pytest.approx(
-        86_400
-        * (ec.LAMBDA_PLATFORM_LOG_BYTES + ec.LAMBDA_PLATFORM_LOG_EVENTS * ec.LOG_EVENT_OVERHEAD_BYTES)
-        / ec.BYTES_PER_GB
-    )
+    logs = _item(estimate, "Logs ingestion (ecs_counts)")
+    # no EMF; the collectors log JSON at system level WARN, so no platform lines either
+    assert logs.quantity_per_day == 0
+    assert estimate.assumptions["samples"]["ecs_counts"]["platform_log"] == "JSON>=WARN"
+
+
+def test_estimate_platform_log_lines_follow_the_logging_config() -> None:
+    assert ec.platform_log({}) == ("Text", 256, 3)
+    assert ec.platform_log({"LogFormat": "JSON", "SystemLogLevel": "INFO"})[0] == "JSON"
+    assert ec.platform_log({"LogFormat": "JSON", "SystemLogLevel": "WARN"}) == ("JSON>=WARN", 0, 0)
 
 
 def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:

@@ -73,12 +73,12 @@ ORIGINAL_HANDLER_DURATION_MS = 2.1
 # endpoints (~10-30 ms each from Lambda). Shown as a sensitivity line, never added silently.
 SENSITIVITY_EXTRA_MS = 25.0
 
-# The Lambda platform writes START, END and REPORT lines for every invocation into the function's
-# log group, e.g. "START RequestId: <36-char id> Version: $LATEST" (70 B), "END RequestId: <id>"
-# (51 B), "REPORT RequestId: <id>\tDuration: 2.15 ms\tBilled Duration: 3 ms\tMemory Size: 256
-# MB\tMax Memory Used: 81 MB\t" (135 B).
-LAMBDA_PLATFORM_LOG_BYTES = 256
-LAMBDA_PLATFORM_LOG_EVENTS = 3
+# What the Lambda platform writes into the function's log group per invocation, by log format.
+# Text: "START RequestId: <36-char id> Version: $LATEST" (70 B), "END RequestId: <id>" (51 B),
+# "REPORT RequestId: <id>\tDuration: 2.15 ms\tBilled Duration: 3 ms\tMemory Size: 256 MB\tMax
+# Memory Used: 81 MB\t" (135 B). JSON, system log level INFO or DEBUG: platform.start (~125 B) and
+# platform.report (~225 B) records. JSON at WARN and above: none.
+LAMBDA_PLATFORM_LOG: dict[str, tuple[int, int]] = {"Text": (256, 3), "JSON": (350, 2), "JSON>=WARN": (0, 0)}
 # PutLogEvents counts each event as its UTF-8 message plus 26 bytes; counted as billed here too.
 LOG_EVENT_OVERHEAD_BYTES = 26
 # Express memory estimate: what each branch adds to the execution data (the branch's Output
@@ -434,14 +434,34 @@ def _lambda_items(
     ]
 
 
+def platform_log(logging_config: Mapping[str, Any]) -> tuple[str, int, int]:
+    """(kind, bytes, events) the Lambda platform logs per invocation under a LoggingConfig."""
+    if logging_config.get("LogFormat", "Text") != "JSON":
+        kind = "Text"
+    elif logging_config.get("SystemLogLevel", "INFO") in ("WARN", "ERROR", "FATAL"):
+        kind = "JSON>=WARN"
+    else:
+        kind = "JSON"
+    return (kind, *LAMBDA_PLATFORM_LOG[kind])
+
+
 def _ingestion_items(
-    collector: str, invocations: float, sample: SampleOutput, sink: SinkKind, retention_days: int
+    collector: str,
+    invocations: float,
+    sample: SampleOutput,
+    sink: SinkKind,
+    retention_days: int,
+    logging_config: Mapping[str, Any],
 ) -> list[Item]:
-    events = invocations * (sample.log_events + LAMBDA_PLATFORM_LOG_EVENTS)
+    kind, platform_bytes, platform_events = platform_log(logging_config)
+    events = invocations * (sample.log_events + platform_events)
     handler_bytes = sample.log_bytes if sink is SinkKind.EMF else 0
-    bytes_per_day = _log_bytes(events, invocations * (handler_bytes + LAMBDA_PLATFORM_LOG_BYTES))
+    bytes_per_day = _log_bytes(events, invocations * (handler_bytes + platform_bytes))
     gb = bytes_per_day / BYTES_PER_GB
     what = "EMF documents" if sink is SinkKind.EMF else "no EMF (api sink)"
+    platform = (
+        "no platform lines (JSON, system level WARN)" if not platform_events else f"{kind} platform lines"
+    )
     items = [
         Item(
             f"Logs ingestion ({collector})",
@@ -449,8 +469,8 @@ def _ingestion_items(
             gb,
             "GB",
             gb * pricing.LOGS_INGESTION_GB.usd,
-            f"{bytes_per_day / invocations:.0f} B per sample: {what} {handler_bytes} B measured + Lambda "
-            f"START/END/REPORT {LAMBDA_PLATFORM_LOG_BYTES} B + {LOG_EVENT_OVERHEAD_BYTES} B per event",
+            f"{bytes_per_day / invocations:.0f} B per sample: {what} {handler_bytes} B measured + "
+            f"{platform} {platform_bytes} B + {LOG_EVENT_OVERHEAD_BYTES} B per event",
         ),
         Item(
             f"Logs storage ({collector})",
@@ -559,7 +579,11 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             }
         )
         items += _lambda_items(collector.value, invocations, duration_ms, spec.memory_mb, spec.architecture)
-        items += _ingestion_items(collector.value, invocations, sample, settings.sink, retention)
+        logging_config = synthesized.resources("AWS::Lambda::Function")[logical_id].get("LoggingConfig", {})
+        samples[collector.value]["platform_log"] = platform_log(logging_config)[0]
+        items += _ingestion_items(
+            collector.value, invocations, sample, settings.sink, retention, logging_config
+        )
     machine = synthesized.state_machine
     last = max(branches, key=lambda b: b.offset)
     if machine.workflow_type == "EXPRESS":
@@ -679,7 +703,8 @@ def estimate_original(
     items = _standard_items(original_asl(period_seconds), per_day)
     items += _lambda_items("collector", invocations, duration, ORIGINAL_MEMORY_MB, ORIGINAL_ARCHITECTURE)
     sample = SampleOutput(log_bytes=0, log_events=0, datums=ORIGINAL_METRICS)
-    items += _ingestion_items("collector", invocations, sample, SinkKind.API, retention_days=0)
+    # The original functions kept Lambda's default text logs.
+    items += _ingestion_items("collector", invocations, sample, SinkKind.API, 0, {"LogFormat": "Text"})
     items = [i for i in items if not i.name.startswith("Logs storage")]  # the blog set no retention
     items.append(
         _monthly(
