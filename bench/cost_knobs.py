@@ -24,6 +24,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "10 clusters": ({}, {"clusters": 10}),
     "ECS every 2 s": ({"samplePeriods": {"ecs_counts": 2}}, {}),
     "EC2/EBS every 10 s": ({"samplePeriods": {"ec2_ebs_state": 10}}, {}),
+    "1 cluster and EC2/EBS every 10 s": ({"samplePeriods": {"ec2_ebs_state": 10}}, {"clusters": 1}),
+    "ECS alone (no EC2/EBS collector)": ({"collectors": ["ecs_counts"]}, {}),
     "api sink (PutMetricData)": ({"sink": "api"}, {}),
     "STANDARD workflow": ({"workflowType": "STANDARD"}, {}),
 }
