@@ -48,9 +48,10 @@ def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.cost_knobs", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
+    from stacks.toolchain import prefer_venv_node
     from tools import estimate_cost as ec
 
-    ec.prefer_venv_node()
+    prefer_venv_node()  # before the first aws_cdk import
 
     original_5s = ec.estimate_original(5).pipeline_usd_per_day
     original_1s = ec.estimate_original(1).pipeline_usd_per_day

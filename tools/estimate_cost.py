@@ -55,6 +55,7 @@ for _path in (str(REPO_ROOT / "lambdas"), str(REPO_ROOT)):
 from common import catalogue as cat  # noqa: E402
 from common.catalogue import Collector, Group, MetricSpec  # noqa: E402
 from common.settings import Settings, SinkKind, load_settings  # noqa: E402
+from stacks.toolchain import prefer_venv_node  # noqa: E402
 from tools import pricing  # noqa: E402
 from tools.synthesized import DEFAULT_ASSEMBLY, Synthesized  # noqa: E402
 
@@ -760,15 +761,6 @@ def synthesize(config: Any) -> Synthesized:
     app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
     app.synth()
     return Synthesized.load(outdir, stacks[0].stack_name)
-
-
-def prefer_venv_node() -> None:
-    # The stacks package imports aws_cdk, whose jsii runtime needs the venv's supported Node.
-    bin_dir = str(Path(sys.executable).parent)
-    if not os.environ.get("PATH", "").startswith(bin_dir):
-        os.environ["PATH"] = os.pathsep.join(
-            [bin_dir, str(REPO_ROOT / "node_modules" / ".bin"), os.environ["PATH"]]
-        )
 
 
 def _duration_override(text: str) -> tuple[Collector, float]:
