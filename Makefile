@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 CDK := $(CURDIR)/node_modules/.bin/cdk
 CDK_FLAGS := --no-notices --no-version-reporting
 
-.PHONY: setup test lint unit demo synth deploy diff bench clean lock
+.PHONY: setup test lint unit demo synth deploy diff bench cost clean lock
 
 setup: .stamp-python .stamp-node
 
@@ -56,9 +56,13 @@ deploy: setup
 diff: setup
 	$(CDK) diff $(CDK_FLAGS) --all
 
-## bench: benchmarks; results in docs/BENCHMARKS.md
+## bench: benchmarks and the cost estimate; results in bench/results/ and docs/BENCHMARKS.md
 bench: synth
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.run_all --update-docs $(BENCH_ARGS)
+
+## cost: expected AWS cost per account per day/month, itemized, next to the original design
+cost: synth
+	$(BIN)/python -m tools.estimate_cost --compare-original $(COST_ARGS)
 
 ## lock: re-resolve requirements.in into requirements.lock
 lock:

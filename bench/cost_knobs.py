@@ -26,6 +26,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "EC2/EBS every 10 s": ({"samplePeriods": {"ec2_ebs_state": 10}}, {}),
     "1 cluster and EC2/EBS every 10 s": ({"samplePeriods": {"ec2_ebs_state": 10}}, {"clusters": 1}),
     "ECS alone (no EC2/EBS collector)": ({"collectors": ["ecs_counts"]}, {}),
+    # The original design's workload: the four ECS counts of one cluster, every second.
+    "like for like: ECS alone, 1 cluster": ({"collectors": ["ecs_counts"]}, {"clusters": 1}),
     "api sink (PutMetricData)": ({"sink": "api"}, {}),
     "STANDARD workflow": ({"workflowType": "STANDARD"}, {}),
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk.assertions import Template
 
 from stacks.app_factory import build_app
 from stacks.deployment_config import DeploymentConfig, parse_config
@@ -22,6 +23,7 @@ class SynthResult:
     assembly: Path
     synthesized: Synthesized
     validation_report: dict[str, Any]
+    assertions: Template
 
     @property
     def template(self) -> dict[str, Any]:
@@ -41,4 +43,5 @@ def _synth(settings_json: str) -> SynthResult:
     app.synth()
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return SynthResult(config, outdir, Synthesized.load(outdir, stacks[0].stack_name), report)
+    assertions = Template.from_stack(stacks[0])
+    return SynthResult(config, outdir, Synthesized(dict(assertions.to_json())), report, assertions)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Match
 
 from common import catalogue as cat
 from common.catalogue import Collector
@@ -55,6 +56,9 @@ def test_stack_names_follow_targets(listed: SynthResult) -> None:
 
 
 def test_rule_starts_sampler_every_minute_with_scheduled_time(default: SynthResult) -> None:
+    default.assertions.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(1 minute)", "State": "ENABLED"}
+    )
     rule = default.synthesized.schedule_rule
     assert rule["schedule"] == "rate(1 minute)"
     assert rule["state"] == "ENABLED"
@@ -71,6 +75,11 @@ def test_rule_can_be_deployed_disabled(listed: SynthResult) -> None:
 
 
 def test_state_machine_is_express_with_error_logging_and_retention(default: SynthResult) -> None:
+    default.assertions.resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    default.assertions.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {"StateMachineType": "EXPRESS", "LoggingConfiguration": Match.object_like({"Level": "ERROR"})},
+    )
     ((_, props),) = _of_type(default, "AWS::StepFunctions::StateMachine").items()
     assert props["StateMachineType"] == "EXPRESS"
     assert props["LoggingConfiguration"]["Level"] == "ERROR"

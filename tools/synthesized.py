@@ -82,6 +82,9 @@ class Synthesized:
             templates = [t for t in templates if t.name == f"{stack_name}.template.json"]
         if not templates:
             raise TemplateError(f"no synthesized template in {assembly}: run `make synth` first")
+        if len(templates) > 1:
+            names = ", ".join(t.name.removesuffix(".template.json") for t in templates)
+            raise TemplateError(f"{assembly} holds several stacks ({names}): name the one to read")
         return cls(json.loads(templates[0].read_text()))
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
