@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from moto import mock_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,3 +23,14 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ.setdefault("POWERTOOLS_DEV", "false")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every AWS call inside the test goes to moto, with fake credentials and no Powertools
+    settings leaking in from the environment. (test_collector_handlers adds its own on top.)"""
+    from tests.collector_fixtures import fake_aws
+
+    fake_aws(monkeypatch)
+    with mock_aws():
+        yield

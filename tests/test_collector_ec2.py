@@ -4,11 +4,9 @@ impaired checks, the watch list, and each API's failure losing only its own metr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_block_store import Volume
@@ -27,7 +25,6 @@ from tests.collector_fixtures import (
     MotoPages,
     count_calls,
     fail_operation,
-    fake_aws,
     fixed_clock,
     time_out_operation,
 )
@@ -38,13 +35,6 @@ AMI = "ami-12c6146b"
 ABSENT = "i-0123456789abcdef0"
 
 Values = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    fake_aws(monkeypatch)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

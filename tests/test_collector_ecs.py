@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 from moto.ecs.models import ecs_backends
 
 from common.clients import client_config, ecs_client
@@ -34,13 +32,6 @@ T0 = 1_800_000_000.0
 WEB_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/web"
 
 Values = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    fake_aws(monkeypatch)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools import Metrics
-from moto import mock_aws
 
 from common.catalogue import (
     CLUSTER_NAME,
@@ -33,7 +31,6 @@ from tests.collector_fixtures import (
     Point,
     RecordingCloudWatch,
     emf_documents,
-    fake_aws,
     points_from_emf,
     recent_minute,
 )
@@ -41,13 +38,6 @@ from tests.collector_fixtures import (
 LOG = logging.getLogger("test_sinks")
 NAMESPACE = "Test/HighRes"
 HEALTH = {COLLECTOR: Collector.ECS_COUNTS.value}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    fake_aws(monkeypatch)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture
