@@ -96,7 +96,7 @@ def synthesize(outdir: Path) -> Any:
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
     from tools.alarm_evaluation import evaluate
-    from tools.demo_account import seed_account
+    from tools.demo_account import Change, seed_account
     from tools.emulator import EmbeddedAws, read_metrics
 
     with EmbeddedAws() as aws:
@@ -107,14 +107,23 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         # The rule fires on whole minutes; the demo starts at the next whole second instead of
         # making you wait for one.
         first = datetime.fromtimestamp(math.ceil(time.time()) + 1, UTC)
+        applied: list[Change] = []
+
+        def apply_due_changes(event: dict[str, Any]) -> None:
+            # A scripted change lands just before the first sample of its second, whatever the
+            # machine's load: the scenario is deterministic, so the tests can hold it exactly.
+            scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+            applied.extend(account.due((scheduled - first).total_seconds() + event.get("offset", 0)))
+
+        aws.runtime.before_invoke = apply_due_changes
         executions: list[str] = []
         total = minutes * 60
         while (elapsed := time.time() - first.timestamp()) < total + 1:
             if elapsed >= 60 * len(executions) - 0.05 and len(executions) < minutes:
                 scheduled = first + timedelta(minutes=len(executions))
                 executions.append(aws.start_minute(deployment, synthesized, scheduled))
-            # Changes land half a second early, so the sample of their second sees them.
-            for change in account.due(elapsed + 0.5):
+            while applied:
+                change = applied.pop(0)
                 if progress:
                     progress.log(f"second {change.second:2d}: {change.description}")
             if progress:

@@ -141,6 +141,8 @@ class LambdaRuntime:
         self.invocations: list[Invocation] = []
         self.faults: dict[tuple[str, int], tuple[str, str]] = {}  # (handler module, offset) -> fault
         self.active_fault = threading.local()
+        # Called with each event just before its handler runs, inside the invocation lock.
+        self.before_invoke: Callable[[dict[str, Any]], None] | None = None
         self._lock = threading.Lock()
         self._modules: dict[str, Any] = {}
 
@@ -149,6 +151,8 @@ class LambdaRuntime:
         event = json.loads(payload or b"{}")
         module_name, _, attribute = function.handler.rpartition(".")
         with self._lock, _environment(function.environment_vars):
+            if self.before_invoke:
+                self.before_invoke(event)
             started = time.time()
             fault = self.faults.get((module_name.split(".")[0], int(event.get("offset", -1))))
             self.active_fault.value = fault
@@ -183,9 +187,12 @@ class LambdaRuntime:
         return json.dumps(result).encode(), False
 
     def _module(self, name: str) -> Any:
-        # Imported under the function's environment, like a Lambda cold start.
+        """The handler module, loaded afresh under the function's environment on its first
+        invocation in this emulator: a cold start, so nothing cached by an earlier import in the
+        same process (settings, clients, the cluster list) carries over."""
         if name not in self._modules:
-            self._modules[name] = importlib.import_module(name)
+            loaded = sys.modules.get(name)
+            self._modules[name] = importlib.reload(loaded) if loaded else importlib.import_module(name)
         return self._modules[name]
 
     def _publish_emf(self, documents: list[dict[str, Any]]) -> None:
