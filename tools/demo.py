@@ -193,15 +193,19 @@ def draw_chart(result: RunResult, path: Path) -> Path:
     groups = [g for g in Group if g in panels]
     figure, axes = plt.subplots(len(groups), 1, figsize=(14, 3.4 * len(groups)), sharex=True, squeeze=False)
     for ax, group in zip(axes[:, 0], groups, strict=True):
+        counters = None  # one shared right-hand axis for the health panel's counters
         for label, points in panels[group]:
             # Counters of trouble go on their own axis: milliseconds of delay would flatten them.
-            target = ax.twinx() if group is Group.HEALTH and not label.startswith("SampleDelay") else ax
+            if group is Group.HEALTH and not label.startswith("SampleDelay"):
+                counters = counters or ax.twinx()
+                target, style = counters, "--"
+            else:
+                target, style = ax, "-"
             seconds = [(when - result.start).total_seconds() for when, _ in points]
-            style = "--" if target is not ax else "-"
             target.step(seconds, [v for _, v in points], style, where="post", label=label, linewidth=1.3)
-            if target is not ax:
-                target.set_ylabel("count", fontsize=8)
-                target.legend(fontsize=7, loc="upper right")
+        if counters is not None:
+            counters.set_ylabel("count", fontsize=8)
+            counters.legend(fontsize=7, loc="upper right")
         unit = "ms" if group is Group.HEALTH else "count"
         ax.set_title(
             f"{_GROUP_TITLES[group]} — {result.namespace}, one data point per second", loc="left", fontsize=10
