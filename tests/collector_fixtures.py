@@ -16,6 +16,8 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ReadTimeoutError
 
+from common.datum import Datum
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -69,6 +71,20 @@ EMF_SCHEMA: dict[str, Any] = {
         }
     },
 }
+
+
+# One sample's datums as {(metric name, dimensions): value}.
+Values = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def as_values(datums: list[Datum]) -> Values:
+    """Datums keyed by name and dimensions; a datum written twice in one sample fails the test."""
+    values: Values = {}
+    for d in datums:
+        key = (d.spec.name, d.dimensions)
+        assert key not in values, f"duplicate datum {key}"
+        values[key] = d.value
+    return values
 
 
 @dataclass(frozen=True, order=True)

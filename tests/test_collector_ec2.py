@@ -15,7 +15,6 @@ from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
 from common.catalogue import INSTANCE_STATES, VOLUME_STATES
 from common.clients import client_config, ec2_client
-from common.datum import Datum
 from common.faults import Budget, Faults
 from common.settings import Settings
 from ec2_ebs_state.collect import collect
@@ -23,6 +22,8 @@ from tests.collector_fixtures import (
     ACCOUNT,
     REGION,
     MotoPages,
+    Values,
+    as_values,
     count_calls,
     fail_operation,
     fixed_clock,
@@ -33,8 +34,6 @@ LOG = logging.getLogger("test_collector_ec2")
 T0 = 1_800_000_000.0
 AMI = "ami-12c6146b"
 ABSENT = "i-0123456789abcdef0"
-
-Values = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture
@@ -61,15 +60,6 @@ def run(ec2: Any, settings: Settings) -> tuple[Values, list[str]]:
     faults = Faults(LOG)
     datums = collect(ec2, settings, budget=Budget(clock, T0 + settings.period_seconds), faults=faults)
     return as_values(datums), faults.errors
-
-
-def as_values(datums: list[Datum]) -> Values:
-    values: Values = {}
-    for d in datums:
-        key = (d.spec.name, d.dimensions)
-        assert key not in values, f"duplicate datum {key}"
-        values[key] = d.value
-    return values
 
 
 def by_state(values: Values, name: str) -> dict[str, float]:

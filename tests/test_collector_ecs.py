@@ -12,7 +12,6 @@ from botocore.stub import ANY, Stubber
 from moto.ecs.models import ecs_backends
 
 from common.clients import client_config, ecs_client
-from common.datum import Datum
 from common.faults import Budget, Faults
 from common.settings import Settings
 from ecs_counts.collect import ClusterCache, collect
@@ -20,6 +19,8 @@ from tests.collector_fixtures import (
     ACCOUNT,
     REGION,
     StepClock,
+    Values,
+    as_values,
     count_calls,
     fail_operation,
     fake_aws,
@@ -30,8 +31,6 @@ from tests.collector_fixtures import (
 LOG = logging.getLogger("test_collector_ecs")
 T0 = 1_800_000_000.0
 WEB_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/web"
-
-Values = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture
@@ -48,15 +47,6 @@ def run(
     budget = Budget(clock, clock() + 1)
     datums = collect(ecs, settings, cache=cache or ClusterCache(), clock=clock, budget=budget, faults=faults)
     return as_values(datums), faults.errors
-
-
-def as_values(datums: list[Datum]) -> Values:
-    values: Values = {}
-    for d in datums:
-        key = (d.spec.name, d.dimensions)
-        assert key not in values, f"duplicate datum {key}"
-        values[key] = d.value
-    return values
 
 
 def cluster_values(name: str, running: int, pending: int, active: int, instances: int) -> Values:
