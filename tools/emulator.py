@@ -88,9 +88,7 @@ class Deployment:
 
     state_machine_arn: str
     function_arns: dict[str, str]  # logical id -> ARN
-    handlers: dict[str, str]  # logical id -> handler string
     namespace: str
-    alarm_names: list[str]
 
 
 class _StdoutRouter(io.TextIOBase):
@@ -320,7 +318,7 @@ class EmbeddedAws:
             RoleName=f"emulated-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument="{}"
         )["Role"]["Arn"]
         lambda_client = self.client("lambda")
-        arns, handlers = {}, {}
+        arns = {}
         code = _placeholder_zip()
         for logical_id, spec in synthesized.functions.items():
             arns[logical_id] = lambda_client.create_function(
@@ -334,7 +332,6 @@ class EmbeddedAws:
                 Architectures=[spec.architecture],
                 Environment={"Variables": spec.environment},
             )["FunctionArn"]
-            handlers[logical_id] = spec.handler
         machine = synthesized.state_machine
         sfn = self.client("stepfunctions")
         state_machine_arn = sfn.create_state_machine(
@@ -348,7 +345,6 @@ class EmbeddedAws:
         }
         (namespace,) = namespaces
         cloudwatch = self.client("cloudwatch")
-        alarm_names = []
         for alarm in synthesized.alarms:
             if alarm.namespace != namespace:
                 continue  # AWS/* metrics (Lambda, States, Events) are not published by moto
@@ -365,8 +361,7 @@ class EmbeddedAws:
                 ComparisonOperator=alarm.comparison,
                 TreatMissingData=alarm.treat_missing_data,
             )
-            alarm_names.append(alarm.name)
-        return Deployment(state_machine_arn, arns, handlers, namespace, alarm_names)
+        return Deployment(state_machine_arn, arns, namespace)
 
     def start_minute(self, deployment: Deployment, synthesized: Synthesized, scheduled: datetime) -> str:
         """Start one sampler execution with the input the schedule rule would give."""
