@@ -12,7 +12,7 @@ that "the state that failed". It reads fewer pages, but it names the innermost s
 cannot be resumed when it sits inside a Parallel or Map, and it finds nothing when the failure
 event's `previousEventId` is 0 (a States.Runtime error).
 
-Correctness is also checked on the recorded real histories in ../shared/fixtures/histories/
+Correctness is also checked on the recorded real histories in tests/fixtures/histories/
 against what their README says a resume tool must find.
 """
 
@@ -27,8 +27,8 @@ from typing import Any
 
 from bench.report import REPO_ROOT, median, table, write_result
 
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "histories"
-# What ../shared/fixtures/histories/README.md says a resume tool must find in each recording.
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "histories"
+# What tests/fixtures/histories/README.md says a resume tool must find in each recording.
 FIXTURE_EXPECTED = {
     "aws-parallel-lambda-failed.json": "Parallel 2",
     "aws-task-failed.json": "Start",

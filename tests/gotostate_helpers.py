@@ -1,7 +1,7 @@
 """Shared test support for gotostate: recorded histories, and moto's Step Functions engine with
 in-process Lambda functions (no Docker) and the JSONata evaluator wired in.
 
-moto gaps worked around here (see /work/shared/EMULATOR.md):
+moto gaps worked around here (each named where it is patched):
 - moto's JSONata evaluator is an empty hook: point it at jsonata-python.
 - Lambda without Docker echoes the payload: run Python callables registered by the test instead,
   and report their exceptions with the FunctionError shape so Retry/Catch see them.
@@ -32,7 +32,7 @@ from moto.stepfunctions.responses import StepFunctionResponse
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "histories"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "histories"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/gotostate-test"

@@ -54,6 +54,12 @@ def second() -> datetime:
     return recent_minute() + timedelta(seconds=OFFSET)
 
 
+def sample_event(second: datetime) -> dict[str, Any]:
+    """The schedule's event for `second`: derived from it, so a test that straddles a minute
+    boundary still sends the minute its clock was set to."""
+    return event_for(second - timedelta(seconds=OFFSET), OFFSET)
+
+
 def started_after(monkeypatch: pytest.MonkeyPatch, module: Any, second: datetime, delay: float) -> None:
     monkeypatch.setattr(module, "clock", lambda: second.timestamp() + delay)
 
@@ -99,7 +105,7 @@ def test_collector_handler_ecs_writes_emf_stamped_with_the_sample_second(
     monkeypatch.setenv("ECS_SERVICE_METRICS", "true")
     started_after(monkeypatch, ecs_handler, second, 0.25)
 
-    result = ecs_handler.handler(event_for(recent_minute(), OFFSET), lambda_context())
+    result = ecs_handler.handler(sample_event(second), lambda_context())
 
     out = capsys.readouterr().out
     points = points_from_emf(emf_documents(out))
@@ -121,7 +127,7 @@ def test_collector_handler_ecs_api_sink_reads_back_at_one_second(
     monkeypatch.setenv("METRICS_NAMESPACE", "Demo/HighRes")
     started_after(monkeypatch, ecs_handler, second, 0.25)
 
-    result = ecs_handler.handler(event_for(recent_minute(), OFFSET), lambda_context())
+    result = ecs_handler.handler(sample_event(second), lambda_context())
 
     expected = ecs_points(second, "Demo/HighRes")
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
@@ -158,7 +164,7 @@ def test_collector_handler_both_sinks_write_the_same_datums_for_one_sample(
     monkeypatch.setenv("ECS_CLUSTERS", "web")
     monkeypatch.setenv("ECS_SERVICE_METRICS", "true")
     started_after(monkeypatch, ecs_handler, second, 0.25)
-    event = event_for(recent_minute(), OFFSET)
+    event = sample_event(second)
 
     emf_result = ecs_handler.handler(event, lambda_context())
     emf_points = points_from_emf(emf_documents(capsys.readouterr().out))
@@ -179,7 +185,7 @@ def test_collector_handler_late_sample_writes_only_the_drop(
     build_ecs()
     started_after(monkeypatch, ecs_handler, second, 1.5)  # ECS period: 1 s
 
-    result = ecs_handler.handler(event_for(recent_minute(), OFFSET), lambda_context())
+    result = ecs_handler.handler(sample_event(second), lambda_context())
 
     ms = int(second.timestamp()) * 1000
     health = (("Collector", "ecs_counts"),)
@@ -200,7 +206,7 @@ def test_collector_handler_raises_after_writing_health_when_nothing_was_collecte
     started_after(monkeypatch, ecs_handler, second, 0.1)
 
     with pytest.raises(SampleFailedError, match="DescribeClusters:MISSING") as raised:
-        ecs_handler.handler(event_for(recent_minute(), OFFSET), lambda_context())
+        ecs_handler.handler(sample_event(second), lambda_context())
 
     out = capsys.readouterr().out
     values = {p.name: p.value for p in points_from_emf(emf_documents(out))}
@@ -226,7 +232,7 @@ def test_collector_handler_ec2_emits_everything_but_what_moto_lacks(
     boto3.client("ec2", region_name=REGION).run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2)
     started_after(monkeypatch, ec2_handler, second, 0.4)
 
-    result = ec2_handler.handler(event_for(recent_minute(), OFFSET), lambda_context())
+    result = ec2_handler.handler(sample_event(second), lambda_context())
 
     points = points_from_emf(emf_documents(capsys.readouterr().out))
     values = {(p.name, p.dimensions): p.value for p in points}

@@ -1,7 +1,7 @@
 """Pure analysis of a Step Functions execution history: where did it fail, and where to resume.
 
 Input is the list of events `GetExecutionHistory` returns (all pages, any order); output is a
-`ResumePoint`. No AWS calls happen here, so the recorded histories under ../shared/fixtures/ and
+`ResumePoint`. No AWS calls happen here, so the recorded histories under tests/fixtures/histories/ and
 synthetic ones (see `synthetic_history`, also used by benchmarks) can be analysed offline.
 
 Top-level states run one at a time, so a single pass in event-id order can attribute every event
