@@ -14,14 +14,21 @@ prints a summary, draws a chart, and says which of the stack's alarms would have
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
+import logging
 import math
+import os
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,8 +41,6 @@ from stacks.toolchain import prefer_venv_node  # noqa: E402
 
 prefer_venv_node()
 
-from stacks.deployment_config import ConfigError  # noqa: E402
-
 DEFAULT_OUTPUT = REPO_ROOT / "out" / "demo"
 # Demo-only settings on top of highres.config.json: per-cluster alarms need cluster names at
 # synth, and a running-task floor lets the run show an alarm firing.
@@ -45,6 +50,13 @@ DEMO_CONTEXT: dict[str, Any] = {
 }
 # The scenario's fault: the ECS collector is denied DescribeClusters for this sample.
 FAULT_OFFSET = 33
+# moto starts an execution's 72 branches one thread at a time, which takes seconds on a loaded
+# 2-core machine (AWS takes milliseconds), so each execution starts this long before its minute.
+# Its input still names the scheduled minute and every Wait waits for an absolute second, so
+# nothing moves: the first samples are simply not late.
+EXECUTION_LEAD_S = 5
+# A plain progress line this often when the output is not a terminal (a CI log, `| tee`).
+PLAIN_PROGRESS_EVERY_S = 10
 SPARK = "▁▂▃▄▅▆▇█"
 _GROUP_TITLES = {
     "ecs": "ECS clusters",
@@ -52,7 +64,7 @@ _GROUP_TITLES = {
     "ec2": "EC2 instances",
     "ec2_watch": "Watched instances",
     "ebs": "EBS volumes and snapshots",
-    "health": "Pipeline health: SampleDelay (ms), errors and drops (count, dashed)",
+    "health": "Pipeline health: SampleDelay (ms, left axis), errors and drops (count, right axis)",
 }
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
@@ -74,6 +86,7 @@ class RunResult:
     start: datetime
     end: datetime
     namespace: str
+    sample_periods: dict[str, int] = field(default_factory=dict)  # collector -> seconds
 
 
 def synthesize(outdir: Path) -> Any:
@@ -95,18 +108,21 @@ def synthesize(outdir: Path) -> Any:
 
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
+    from common.env_names import SAMPLE_PERIOD_SECONDS
     from tools.alarm_evaluation import evaluate
     from tools.demo_account import Change, seed_account
     from tools.emulator import EmbeddedAws, read_metrics
 
     with EmbeddedAws() as aws:
+        if progress:
+            progress.emulator_started()
         deployment = aws.deploy(synthesized)
         account = seed_account(aws)
         if inject_fault:
             aws.inject_fault("ecs_counts", {FAULT_OFFSET}, "ecs.describe_clusters", "AccessDeniedException")
-        # The rule fires on whole minutes; the demo starts at the next whole second instead of
-        # making you wait for one.
-        first = datetime.fromtimestamp(math.ceil(time.time()) + 1, UTC)
+        # The rule fires on whole minutes; the demo starts at a whole second soon after the
+        # emulator is ready instead of making you wait for one.
+        first = datetime.fromtimestamp(math.ceil(time.time()) + EXECUTION_LEAD_S + 1, UTC)
         applied: list[Change] = []
 
         def apply_due_changes(event: dict[str, Any]) -> None:
@@ -119,7 +135,7 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         executions: list[str] = []
         total = minutes * 60
         while (elapsed := time.time() - first.timestamp()) < total + 1:
-            if elapsed >= 60 * len(executions) - 0.05 and len(executions) < minutes:
+            if elapsed >= 60 * len(executions) - EXECUTION_LEAD_S and len(executions) < minutes:
                 scheduled = first + timedelta(minutes=len(executions))
                 executions.append(aws.start_minute(deployment, synthesized, scheduled))
             while applied:
@@ -127,7 +143,7 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
                 if progress:
                     progress.log(f"second {change.second:2d}: {change.description}")
             if progress:
-                progress.advance(min(elapsed, total))
+                progress.advance(max(0.0, min(elapsed, total)))
             time.sleep(0.1)
         described = [aws.wait_for(arn, timeout_s=30) for arn in executions]
         end = first + timedelta(minutes=minutes)
@@ -146,6 +162,10 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         first,
         end,
         deployment.namespace,
+        {
+            spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
+            for spec in synthesized.functions.values()
+        },
     )
 
 
@@ -188,21 +208,29 @@ def draw_chart(result: RunResult, path: Path) -> Path:
 
     panels: dict[Group, list[tuple[str, list[tuple[datetime, float]]]]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
-        label = name + "".join(f" {v}" for _, v in dims)
+        label = name + "".join(f" {k}={v}" for k, v in dims)
         panels[metric(name).group].append((label, points))
     groups = [g for g in Group if g in panels]
     figure, axes = plt.subplots(len(groups), 1, figsize=(14, 3.4 * len(groups)), sharex=True, squeeze=False)
     for ax, group in zip(axes[:, 0], groups, strict=True):
         counters = None  # one shared right-hand axis for the health panel's counters
-        for label, points in panels[group]:
+        for index, (label, points) in enumerate(panels[group]):
             # Counters of trouble go on their own axis: milliseconds of delay would flatten them.
+            target = ax
             if group is Group.HEALTH and not label.startswith("SampleDelay"):
                 counters = counters or ax.twinx()
-                target, style = counters, "--"
-            else:
-                target, style = ax, "-"
+                target = counters
+            colour, style = series_style(index)
             seconds = [(when - result.start).total_seconds() for when, _ in points]
-            target.step(seconds, [v for _, v in points], style, where="post", label=label, linewidth=1.3)
+            target.step(
+                seconds,
+                [v for _, v in points],
+                style,
+                color=colour,
+                where="post",
+                label=label,
+                linewidth=1.3,
+            )
         if counters is not None:
             counters.set_ylabel("count", fontsize=8)
             counters.legend(fontsize=7, loc="upper right")
@@ -224,6 +252,37 @@ def draw_chart(result: RunResult, path: Path) -> Path:
     figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(figure)
     return path
+
+
+def samples_landed(result: RunResult) -> list[str]:
+    """`collector n/expected` for each collector: the seconds of the run that got a sample
+    (every sample writes SampleDelay, also one whose API calls failed; a dropped one does not)."""
+    from common.catalogue import SAMPLE_DELAY
+
+    seconds = (result.end - result.start).total_seconds()
+    landed = []
+    for (name, dims), points in sorted(result.series.items()):
+        if name == SAMPLE_DELAY.name:
+            collector = dict(dims).get("Collector", "?")
+            expected = int(seconds / result.sample_periods.get(collector, 1))
+            landed.append(f"{collector} {len(points)}/{expected}")
+    return landed
+
+
+def _relative(path: Path) -> Path:
+    """`path` relative to the working folder when it lies inside it (what a user can paste)."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def series_style(index: int) -> tuple[str, str]:
+    """A colour and line style of its own for each series of a panel: ten colours, then the same
+    ten dashed, dotted and dash-dotted (40 series before a pair repeats; a panel has at most 13)."""
+    colours = [f"C{i}" for i in range(10)]
+    styles = ["-", "--", ":", "-."]
+    return colours[index % len(colours)], styles[(index // len(colours)) % len(styles)]
 
 
 def report(result: RunResult, chart: Path | None, console: Any) -> None:
@@ -258,8 +317,9 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
         f"executions: {', '.join(result.statuses)}; collector invocations: {len(result.invocations)} "
         f"({sum(1 for i in result.invocations if i.error)} failed and caught by the state machine)"
     )
+    console.print("samples written: " + ", ".join(samples_landed(result)))
     if chart:
-        console.print(f"chart: {chart}")
+        console.print(f"chart: {_relative(chart)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,26 +334,41 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--minutes takes a whole number from 1 to 60")
     try:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
     except ImportError as error:
         print(
             f"demo: error: {error.name} is not installed; run `make demo`, which installs it", file=sys.stderr
         )
         return 2
-    # Wide enough for the summary table even when output is piped (rich assumes 80 columns then).
-    console = Console(width=max(160, Console().width))
+    # The console owns the stream it writes to (today's sys.stdout), so it never follows
+    # sys.stdout to the emulator's capture router. Wide enough for the summary table even when
+    # output is piped (rich assumes 80 columns then).
+    console = Console(file=sys.stdout, width=max(160, Console(file=sys.stdout).width))
+    progress = _ProgressAdapter(console)
+    stderr = sys.stderr
+    interrupted = _on_interrupt()
     try:
-        with tempfile.TemporaryDirectory(prefix="highres-demo-") as outdir:
+        return _demo(args, console, progress)
+    except BaseException as error:
+        # Ctrl-C can surface as another exception from jsii, whose node process got the same
+        # SIGINT: once the signal was seen, anything that follows is the interruption.
+        if not (isinstance(error, KeyboardInterrupt) or interrupted.is_set()):
+            raise
+        stopped = "; the emulator was stopped" if progress.emulator_was_started else ""
+        print(f"demo: interrupted{stopped}", file=stderr)
+        return 130
+
+
+def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) -> int:
+    # Imported here, not at the top: it loads jsii, whose temporary files belong in run_cli's
+    # scratch folder.
+    from stacks.deployment_config import ConfigError
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="highres-demo-", ignore_cleanup_errors=True) as outdir:
             console.print("synthesizing the CDK app (cdk-nag included) ...")
             synthesized = synthesize(Path(outdir))
-            columns = (
-                TextColumn("sampling"),
-                BarColumn(),
-                TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
-            )
-            with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
-                task = progress.add_task("run", total=args.minutes * 60)
-                result = run(args.minutes, synthesized, _ProgressAdapter(progress, task))
+            with progress.live(total=args.minutes * 60):
+                result = run(args.minutes, synthesized, progress)
     except DemoError as error:
         print(f"demo: error: {error}", file=sys.stderr)
         return 2
@@ -303,25 +378,106 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"demo: error: configuration: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("demo: interrupted; the emulator was stopped", file=sys.stderr)
-        return 130
-    chart = None if args.no_chart else draw_chart(result, args.output / "metrics.png")
+    chart = None if args.no_chart else draw_chart(result, chart_path(args.output, result.start))
     report(result, chart, console)
     return 0 if all(status == "SUCCEEDED" for status in result.statuses) else 1
 
 
-@dataclass
+def chart_path(folder: Path, start: datetime) -> Path:
+    """A file of its own per run, so demos run side by side never overwrite each other's chart."""
+    return folder / f"metrics-{start:%Y%m%dT%H%M%SZ}-{os.getpid()}.png"
+
+
+def _on_interrupt() -> threading.Event:
+    """Remember that SIGINT arrived, quieten the threads still running, then raise
+    KeyboardInterrupt as Python does by default.
+
+    Ctrl-C reaches the whole process group: jsii's node process ends, and moto's execution
+    threads go on for a moment and fail loudly. What they would print (moto's log records, jsii's
+    stderr relay) is noise after the one line the demo owes the user, so logging is switched off
+    and sys.stderr points at the null device; the demo writes its line to the stream it kept.
+    """
+    seen = threading.Event()
+
+    def handle(signum: int, frame: Any) -> None:
+        if not seen.is_set():
+            seen.set()
+            logging.disable(logging.CRITICAL)
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - stays open until the process exits
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handle)
+    return seen
+
+
 class _ProgressAdapter:
-    progress: Any
-    task: Any
+    """The demo's progress: rich's live bar on a terminal, a plain line every few seconds when
+    piped (so a CI log or `| tee` shows it is alive), and scenario changes as log lines."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.emulator_was_started = False
+        self._bar: Any = None
+        self._task: Any = None
+        self._total = 0
+        self._next_plain = 0.0
+
+    @contextlib.contextmanager
+    def live(self, total: int) -> Iterator[None]:
+        self._total = total
+        if not self.console.is_terminal:
+            yield
+            self.console.print(f"sampling {total}/{total} s")
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn("sampling"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"))
+        # No stdout redirection: the bar is drawn on the console's own stream, and sys.stdout
+        # stays what the emulator captured handler output from.
+        with Progress(
+            *columns,
+            TimeRemainingColumn(),
+            console=self.console,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ) as bar:
+            self._bar, self._task = bar, bar.add_task("run", total=total)
+            try:
+                yield
+            finally:
+                self._bar = None
+
+    def emulator_started(self) -> None:
+        self.emulator_was_started = True
 
     def advance(self, completed: float) -> None:
-        self.progress.update(self.task, completed=completed)
+        if self._bar is not None:
+            self._bar.update(self._task, completed=completed)
+        elif completed >= self._next_plain and completed < self._total:
+            self.console.print(f"sampling {self._next_plain:.0f}/{self._total} s")
+            self._next_plain += PLAIN_PROGRESS_EVERY_S
 
     def log(self, text: str) -> None:
-        self.progress.console.print(text)
+        self.console.print(text)
+
+
+def run_cli() -> int:
+    """`python -m tools.demo`: `main` with every temporary file of the run (ours, jsii's, node's)
+    in one scratch folder that goes when the process does, Ctrl-C included."""
+    scratch = tempfile.mkdtemp(prefix="highres-demo-")
+    os.environ["TMPDIR"] = tempfile.tempdir = scratch
+    # Registered before jsii is imported, so it runs after jsii's own exit hooks.
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    code = main()
+    if code == 130:
+        # Skip interpreter teardown after Ctrl-C: jsii's exit hooks would talk to a node process
+        # that the same SIGINT already ended, and print its traceback.
+        shutil.rmtree(scratch, ignore_errors=True)
+        sys.stdout.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli())

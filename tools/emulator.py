@@ -92,7 +92,16 @@ class Deployment:
 
 
 class _StdoutRouter(io.TextIOBase):
-    """Stands in for sys.stdout: what an invocation prints goes to that invocation's buffer."""
+    """Stands in for sys.stdout while the emulator runs: what an invocation prints goes to that
+    invocation's buffer, anything else to `real`, the stream that was sys.stdout when the emulator
+    started.
+
+    The capture must not depend on whoever owns sys.stdout later. rich's live display, on a
+    terminal, swaps sys.stdout for a proxy that writes through its console; if that console writes
+    to "whatever sys.stdout is", a router that forwarded there would write into itself and hang.
+    So the router never looks sys.stdout up again, and a write that re-enters it while it is
+    forwarding (a stream that writes back into the router) goes to the process's own stdout.
+    """
 
     def __init__(self, real: Any) -> None:
         self.real = real
@@ -100,10 +109,26 @@ class _StdoutRouter(io.TextIOBase):
 
     def write(self, text: str) -> int:
         buffer = getattr(self.local, "buffer", None)
-        return int((buffer or self.real).write(text))
+        if buffer is not None:
+            return int(buffer.write(text))
+        return int(self._forward(lambda stream: stream.write(text)) or 0)
 
     def flush(self) -> None:
-        (getattr(self.local, "buffer", None) or self.real).flush()
+        buffer = getattr(self.local, "buffer", None)
+        if buffer is None:
+            self._forward(lambda stream: stream.flush())
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.real, "isatty", lambda: False)())
+
+    def _forward(self, call: Callable[[Any], Any]) -> Any:
+        if getattr(self.local, "forwarding", False):
+            return call(sys.__stdout__)
+        self.local.forwarding = True
+        try:
+            return call(self.real)
+        finally:
+            self.local.forwarding = False
 
     @contextlib.contextmanager
     def capture(self) -> Iterator[io.StringIO]:
@@ -183,6 +208,15 @@ class LambdaRuntime:
             body = {"errorType": error.split(":")[0], "errorMessage": error}
             return json.dumps(body).encode(), True
         return json.dumps(result).encode(), False
+
+    def warm_up(self, handlers: dict[str, dict[str, str]]) -> None:
+        """Import each handler module (handler string -> environment) before the first sample, as
+        the container of a schedule that runs every minute stays warm in AWS. A cold import
+        (boto3, Powertools) takes longer than a one-second period on a loaded machine, so without
+        this the first samples of a run would start late and be dropped."""
+        for handler, environment in handlers.items():
+            with self._lock, _environment(environment), self.stdout.capture():
+                self._module(handler.rpartition(".")[0])
 
     def _module(self, name: str) -> Any:
         """The handler module, loaded afresh under the function's environment on its first
@@ -332,6 +366,7 @@ class EmbeddedAws:
                 Architectures=[spec.architecture],
                 Environment={"Variables": spec.environment},
             )["FunctionArn"]
+        self.runtime.warm_up({spec.handler: spec.environment for spec in synthesized.functions.values()})
         machine = synthesized.state_machine
         sfn = self.client("stepfunctions")
         state_machine_arn = sfn.create_state_machine(
