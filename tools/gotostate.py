@@ -2,16 +2,18 @@
 
 Usage:
     python tools/gotostate.py --failed-execution-arn ARN [--state NAME] [--input JSON|@file]
-                              [--start] [--dry-run] [--redrive] [--json]
-                              [--region REGION] [--profile PROFILE]
+                              [--execution-input JSON|@file] [--start] [--dry-run] [--redrive]
+                              [--json] [--region REGION] [--profile PROFILE]
 
 It reads the execution's whole history, finds the top-level state to resume at (the enclosing
 Parallel/Map for a failure inside one; for a Fail state, the state whose Catch or Choice led there)
 and the exact input that state received. It then creates or updates `<machine>-with-GoToState`:
 the definition the execution ran, with a `GoToState` Choice as `StartAt` that jumps to that state
 when the start input is a resume request and starts normally otherwise. Workflow variables set by
-the skipped states are restored. `--start` starts the resumed execution; `--redrive` uses native
-RedriveExecution instead when the execution is eligible and the input is unchanged.
+the skipped states are restored. The resumed execution's input is the failed execution's own input
+(or `--execution-input`) with the resume request under the reserved key "gotostate", so
+`$$.Execution.Input` reads what it read in the failed run. `--start` starts the resumed execution;
+`--redrive` uses native RedriveExecution instead when the execution is eligible and the input is unchanged.
 
 Examples:
     python tools/gotostate.py \
@@ -51,7 +53,7 @@ from tools.gotostate_resume import (
     parse_execution_arn,
     plan_resume,
 )
-from tools.gotostate_rewrite import definition_diff, format_definition
+from tools.gotostate_rewrite import RESUME_KEY, definition_diff, format_definition
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -96,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSON|@file",
         help="corrected input for the resume state (default: the input it received); @- reads stdin",
     )
+    parser.add_argument(
+        "--execution-input",
+        metavar="JSON|@file",
+        help="corrected execution input, what $$.Execution.Input reads in the resumed run "
+        "(default: the failed execution's input); @- reads stdin",
+    )
     parser.add_argument("--start", action="store_true", help="start the resumed execution and print its ARN")
     parser.add_argument(
         "--dry-run", action="store_true", help="print the rewritten definition and a diff; create nothing"
@@ -111,19 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_input(text: str) -> Any:
-    """`--input` as JSON, from the argument itself, from @file, or from @- (stdin)."""
+def parse_input(text: str, option: str = "--input") -> Any:
+    """A JSON option value, from the argument itself, from @file, or from @- (stdin)."""
     if text.startswith("@"):
         path = text[1:]
         try:
             text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise GoToStateError(f"cannot read --input file {path!r}: {exc.strerror}") from exc
+            raise GoToStateError(f"cannot read {option} file {path!r}: {exc.strerror}") from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise GoToStateError(
-            f"--input is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+            f"{option} is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         ) from exc
 
 
@@ -175,6 +183,9 @@ def report(plan: Plan, outcome: Outcome, *, dry_run: bool) -> dict[str, Any]:
         "reason": resume.reason,
         "entered_event_id": resume.entered_event_id,
         "resume_input": plan.corrected_input,
+        "failed_execution_input": plan.recorded_execution_input,
+        "execution_input": plan.execution_input,
+        "execution_input_carried": plan.execution_input_carried,
         "variables": resume.variables,
         "method": "redrive" if plan.redrive else "gotostate",
         "action": outcome.action,
@@ -205,6 +216,13 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
     ]
     if result["resume_input"] != result["failed_state_input"]:
         lines.append(f"Resume input:   {_compact(result['resume_input'])}")
+    if not result["execution_input_carried"]:
+        lines.append("Execution input: the resume request only (see the warnings)")
+    elif result["execution_input"] != result["failed_execution_input"]:
+        corrected = _compact(result["execution_input"])
+        lines.append(f"Execution input: {corrected} (corrected), plus {RESUME_KEY!r}")
+    else:
+        lines.append(f"Execution input: the failed run's, plus the resume request under {RESUME_KEY!r}")
     if result["variables"]:
         lines.append(f"Variables:      {', '.join(sorted(result['variables']))} (restored from the history)")
     if result["method"] == "redrive":
@@ -228,11 +246,21 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.input == "@-" and args.execution_input == "@-":
+            raise GoToStateError(
+                "--input and --execution-input cannot both read stdin (@-); use a file for one"
+            )
         options = Options(
             execution_arn=args.execution_arn,
             state=args.state,
             has_input=args.input is not None,
             corrected_input=parse_input(args.input) if args.input is not None else None,
+            has_execution_input=args.execution_input is not None,
+            execution_input=(
+                parse_input(args.execution_input, "--execution-input")
+                if args.execution_input is not None
+                else None
+            ),
             start=args.start,
             dry_run=args.dry_run,
             redrive=args.redrive,
