@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
@@ -211,7 +217,7 @@ def test_cli_client_honours_endpoint_and_region(monkeypatch: pytest.MonkeyPatch)
 
     assert client.meta.endpoint_url == "http://localhost:4566"
     assert client.meta.region_name == "eu-west-3"
-    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}  # type: ignore[attr-defined]
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}  # type: ignore[attr-defined]
 
 
 def test_cli_region_defaults_to_the_arn(
@@ -652,3 +658,93 @@ def test_cli_human_output_says_what_the_execution_input_is(
     assert "Execution input: the failed run's, plus the resume request under 'gotostate'" in kept
     assert '--input \'{"w":1,"gotostate":' in kept
     assert 'Execution input: {"w":2} (corrected)' in fixed
+
+
+# --- an endpoint that never answers ----------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def silent_endpoint(lifetime: float = 120.0) -> Iterator[tuple[str, list[socket.socket]]]:
+    """A loopback server that accepts connections and never answers; it stops by itself."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = threading.Timer(lifetime, stop.set)
+        deadline.start()
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+        deadline.cancel()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def test_cli_silent_endpoint_gives_up_with_one_line_naming_it() -> None:
+    with silent_endpoint() as (url, accepted):
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("AWS_") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        environment.update(
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_CONFIG_FILE="/nonexistent/config",
+            AWS_SHARED_CREDENTIALS_FILE="/nonexistent/credentials",
+            NO_PROXY="127.0.0.1",
+        )
+
+        # when the documented command runs against it (the timeout only guards the test run)
+        finished = subprocess.run(
+            [sys.executable, "tools/gotostate.py", "--failed-execution-arn", EXECUTION_ARN],
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+        # then it ended by itself, after a bounded number of attempts, with one line
+        assert_one_line_error(finished.returncode, finished.stdout, finished.stderr, f"no answer from {url}")
+        assert f"AWS_ENDPOINT_URL (set to {url})" in finished.stderr
+        assert f"the region ({REGION};" in finished.stderr
+        assert len(accepted) == gotostate.TOTAL_ATTEMPTS
+
+
+def test_cli_silent_endpoint_bound_fits_in_30_seconds() -> None:
+    # every attempt may wait the full read timeout; standard-mode backoff is at most 2**(n-1) s
+    backoff = sum(2**attempt for attempt in range(gotostate.TOTAL_ATTEMPTS - 1))
+    worst = gotostate.TOTAL_ATTEMPTS * max(gotostate.READ_TIMEOUT, gotostate.CONNECT_TIMEOUT) + backoff
+
+    assert worst < 30
+
+
+def test_cli_unreachable_endpoint_message_without_endpoint_variable() -> None:
+    client = gotostate.make_client(None, "eu-north-1")
+    error = EndpointConnectionError(endpoint_url="https://states.eu-north-1.amazonaws.com/")
+
+    message = gotostate.describe_unreachable(error, client, {})
+
+    assert message.startswith("cannot connect to https://states.eu-north-1.amazonaws.com/")
+    assert "AWS_ENDPOINT_URL (not set)" in message
+    assert "the region (eu-north-1;" in message
+    named = gotostate.describe_unreachable(error, client, {"AWS_ENDPOINT_URL_SFN": "http://localhost:4566"})
+    assert "AWS_ENDPOINT_URL_SFN (set to http://localhost:4566)" in named

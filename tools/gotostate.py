@@ -30,14 +30,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 if __name__ == "__main__" and not __package__:
     # Run as `python tools/gotostate.py`: make the repository root importable.
@@ -60,8 +69,21 @@ if TYPE_CHECKING:
 
 PROG = "gotostate"
 EXIT_ERROR = 2
-# Every call is bounded: a slow endpoint fails in under a minute instead of hanging the CLI.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# Every call is bounded so that a silent endpoint fails in well under 30 s instead of hanging an
+# operator: 3 attempts x 6 s read (or 5 s connect) plus standard-mode backoff of at most 1 s + 2 s
+# is 21 s. The read timeout bounds each wait for data, not a whole response, so 6 s is still
+# generous for these small API calls.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 6
+TOTAL_ATTEMPTS = 3
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+)
+UNREACHABLE = (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
+# The settings botocore takes a Step Functions endpoint from, most specific first.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
 # Emulators answer unimplemented calls with whole HTML pages; one line stays readable.
 MAX_MESSAGE = 300
 _PERMISSION_IN_MESSAGE = re.compile(r"perform: ([\w-]+:\w+)")
@@ -244,6 +266,7 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    client: SFNClient | None = None
     try:
         args = build_parser().parse_args(argv)
         if args.input == "@-" and args.execution_input == "@-":
@@ -266,13 +289,16 @@ def main(argv: list[str] | None = None) -> int:
             redrive=args.redrive,
         )
         arn = parse_execution_arn(args.execution_arn)
-        result = run(make_client(args.profile, args.region or arn.region), options)
+        client = make_client(args.profile, args.region or arn.region)
+        result = run(client, options)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (_UsageError, GoToStateError) as exc:
         return _fail(str(exc))
     except ClientError as exc:
         return _fail(describe_client_error(exc))
+    except UNREACHABLE as exc:
+        return _fail(describe_unreachable(exc, client, os.environ))
     except BotoCoreError as exc:
         return _fail(str(exc))
     for warning in result["warnings"]:
@@ -282,6 +308,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         render_text(result, sys.stdout)
     return 0
+
+
+def describe_unreachable(exc: BotoCoreError, client: SFNClient | None, environ: Mapping[str, str]) -> str:
+    """Which endpoint gave no answer, and the three settings that decide where it is."""
+    url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or (client.meta.endpoint_url if client else "?"))
+    if isinstance(exc, ReadTimeoutError):
+        what = f"no answer from {url} within {READ_TIMEOUT} s"
+    elif isinstance(exc, ConnectTimeoutError):
+        what = f"cannot connect to {url} within {CONNECT_TIMEOUT} s"
+    elif isinstance(exc, ConnectionClosedError):
+        what = f"{url} closed the connection without answering"
+    else:
+        what = f"cannot connect to {url}"
+    configured = next((name for name in ENDPOINT_VARIABLES if environ.get(name)), None)
+    endpoint = f"{configured} (set to {environ[configured]})" if configured else "AWS_ENDPOINT_URL (not set)"
+    region = client.meta.region_name if client else "?"
+    return (
+        f"{what} ({TOTAL_ATTEMPTS} attempts); check the network, {endpoint} "
+        f"and the region ({region}; --region sets it, else the ARN's)"
+    )
 
 
 def _fail(message: str) -> int:
