@@ -660,6 +660,30 @@ def test_cli_human_output_says_what_the_execution_input_is(
     assert 'Execution input: {"w":2} (corrected)' in fixed
 
 
+@pytest.mark.parametrize(
+    ("reads", "warned"),
+    [
+        ({"all.$": "$$.Execution.Input"}, True),
+        ({"ctx.$": "$$"}, True),
+        ({"id.$": "$$.Execution.Input.id", "name.$": "$$.Execution.Name"}, False),
+    ],
+    ids=["whole-input", "whole-context", "fields-only"],
+)
+def test_cli_warns_when_a_state_reads_the_whole_execution_input(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], reads: dict[str, str], warned: bool
+) -> None:
+    parameters = {"v.$": "$.v", **reads}
+    machine = emulator.create_machine(
+        "Whole", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": parameters, "End": True}}}
+    )
+    failed = emulator.run(machine, {"id": 1})
+
+    code, _, err = run_cli(capsys, "--failed-execution-arn", failed, "--dry-run")
+
+    assert code == 0, err
+    assert ("also holds the 'gotostate' key" in err) is warned
+
+
 # --- an endpoint that never answers ----------------------------------------------------------
 
 REPOSITORY = Path(__file__).resolve().parents[1]

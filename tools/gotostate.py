@@ -240,6 +240,8 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
         lines.append(f"Resume input:   {_compact(result['resume_input'])}")
     if not result["execution_input_carried"]:
         lines.append("Execution input: the resume request only (see the warnings)")
+    elif not isinstance(result["execution_input"], dict):
+        lines.append("Execution input: the resume request, keeping the original (not an object) inside it")
     elif result["execution_input"] != result["failed_execution_input"]:
         corrected = _compact(result["execution_input"])
         lines.append(f"Execution input: {corrected} (corrected), plus {RESUME_KEY!r}")
