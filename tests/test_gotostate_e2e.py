@@ -444,7 +444,12 @@ def test_e2e_rewritten_machine_still_runs_normally(
     failed = emulator.run(machine, {})
     result = resume(emulator, capsys, failed, "--input", '{"v": 1}')
 
-    for name, ordinary in [("ordinary", {"v": 2, "gotostate": {"resume": False}}), ("text", "just text")]:
+    ordinary_inputs = [
+        ("plain", {"v": 3}),
+        ("ordinary", {"v": 2, "gotostate": {"resume": False}}),
+        ("text", "just text"),
+    ]
+    for name, ordinary in ordinary_inputs:
         run = emulator.run(result["state_machine_arn"], ordinary, name=name)
         entered = emulator.entered(run)
         assert [state for state, _ in entered] == ["GoToState", "A", "B"][: len(entered)]
