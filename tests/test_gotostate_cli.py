@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
@@ -211,7 +217,7 @@ def test_cli_client_honours_endpoint_and_region(monkeypatch: pytest.MonkeyPatch)
 
     assert client.meta.endpoint_url == "http://localhost:4566"
     assert client.meta.region_name == "eu-west-3"
-    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}  # type: ignore[attr-defined]
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}  # type: ignore[attr-defined]
 
 
 def test_cli_region_defaults_to_the_arn(
@@ -485,3 +491,284 @@ def test_cli_redrive_refusal_rules() -> None:
     assert "fewer than 24999" in str(redrive_refusal(described, 24_999, now))
     by_map_run: Any = {**described, "redriveStatus": "REDRIVABLE_BY_MAP_RUN"}
     assert "Map Run" in str(redrive_refusal(by_map_run, 1, now))
+
+
+# --- the execution input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--execution-input", "{oops"], "--execution-input is not valid JSON"),
+        (["--execution-input", "@/nonexistent/in.json"], "cannot read --execution-input file"),
+        (["--input", "@-", "--execution-input", "@-"], "cannot both read stdin"),
+    ],
+)
+def test_cli_rejects_bad_execution_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], fragment: str
+) -> None:
+    monkeypatch.setattr(gotostate, "make_client", pytest.fail)
+
+    assert_one_line_error(*run_cli(capsys, "--failed-execution-arn", EXECUTION_ARN, *argv), fragment)
+
+
+def test_cli_execution_input_with_the_reserved_key_is_refused(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = emulator.create_machine(
+        "Reserved",
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}},
+    )
+    failed = emulator.run(machine, {})
+
+    assert_one_line_error(
+        *run_cli(capsys, "--failed-execution-arn", failed, "--execution-input", '{"gotostate": 1}'),
+        "--execution-input has a top-level 'gotostate' key",
+    )
+    assert len(emulator.sfn.list_state_machines()["stateMachines"]) == 1
+
+
+def _big_failure(emulator: Emulator, name: str, reads_execution_input: bool) -> str:
+    # ~150 KB of input that the first state receives whole: carried twice it exceeds 256 KiB
+    parameters = {"v.$": "$.v", **({"blob.$": "$$.Execution.Input.blob"} if reads_execution_input else {})}
+    machine = emulator.create_machine(
+        name, {"StartAt": "Go", "States": {"Go": {"Type": "Pass", "Parameters": parameters, "End": True}}}
+    )
+    return emulator.run(machine, {"blob": "x" * 150_000})
+
+
+def test_cli_resume_request_over_256_kib_is_one_line_and_creates_nothing(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = _big_failure(emulator, "Big", reads_execution_input=True)
+
+    code, out, err = run_cli(capsys, "--failed-execution-arn", failed, "--start")
+
+    assert_one_line_error(code, out, err, "StartExecution accepts at most 262,144 (256 KiB)")
+    assert "--execution-input" in err
+    assert len(emulator.sfn.list_state_machines()["stateMachines"]) == 1
+
+
+def test_cli_large_input_leaves_out_an_execution_input_nothing_reads(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = _big_failure(emulator, "BigUnread", reads_execution_input=False)
+
+    code, out, err = run_cli(capsys, "--failed-execution-arn", failed, "--json")
+
+    assert code == 0, err
+    assert "never reads $$.Execution.Input" in err
+    result = json.loads(out)
+    assert set(result["start_input"]) == {"gotostate"}
+    assert result["execution_input_carried"] is False
+
+
+def test_cli_unavailable_execution_input_warns_when_the_definition_reads_it() -> None:
+    # given a history and a DescribeExecution answer that hold no execution input
+    stubbed = StubbedSfn()
+    stubbed.describe()
+    stubbed.stubber.add_response(
+        "describe_state_machine",
+        {
+            "stateMachineArn": MACHINE_ARN,
+            "name": "Orders",
+            "definition": "{}",
+            "roleArn": ROLE_ARN,
+            "type": "STANDARD",
+            "creationDate": datetime(2025, 1, 1, tzinfo=UTC),
+        },
+        {"stateMachineArn": MACHINE_ARN},
+    )
+    reading = json.loads(json.dumps(DEFINITION))
+    reading["States"]["Parallel 2"]["Parameters"] = {"id.$": "$$.Execution.Input.id"}
+    stubbed.stubber.add_response(
+        "describe_state_machine_for_execution",
+        {
+            "stateMachineArn": MACHINE_ARN,
+            "name": "Orders",
+            "definition": json.dumps(reading),
+            "roleArn": ROLE_ARN,
+            "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
+        },
+        {"executionArn": EXECUTION_ARN},
+    )
+    stubbed.stubber.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": MACHINE_ARN})
+    events = fixture_events()
+    del events[0]["executionStartedEventDetails"]["input"]
+    stubbed.history_pages(events, page_size=1000)
+
+    with stubbed.stubber:
+        result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
+
+    assert result["execution_input_carried"] is False
+    assert any("input is not available" in warning for warning in result["warnings"])
+
+
+def test_cli_execution_input_taken_from_the_history_when_describe_has_none() -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe()
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.history_pages(fixture_events(), page_size=1000)
+
+    with stubbed.stubber:
+        result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
+
+    assert result["failed_execution_input"] == {"Message": "Your message here"}
+    assert result["start_input"]["Message"] == "Your message here"
+
+
+def test_cli_redrive_refused_when_execution_input_is_corrected() -> None:
+    stubbed = StubbedSfn()
+    stubbed.describe(redriveStatus="REDRIVABLE")
+    stubbed.machine()
+    stubbed.ran()
+    stubbed.history_pages(fixture_events(), page_size=1000)
+    options = Options(
+        execution_arn=EXECUTION_ARN, redrive=True, dry_run=True, has_execution_input=True, execution_input={}
+    )
+
+    with stubbed.stubber:
+        result = gotostate.run(stubbed.client, options)
+
+    assert result["method"] == "gotostate"
+    assert any("--execution-input was given" in warning for warning in result["warnings"])
+
+
+def test_cli_human_output_says_what_the_execution_input_is(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = emulator.create_machine(
+        "Said", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}}
+    )
+    failed = emulator.run(machine, {"w": 1})
+
+    _, kept, _ = run_cli(capsys, "--failed-execution-arn", failed, "--input", '{"v": 2}', "--dry-run")
+    _, fixed, _ = run_cli(
+        capsys,
+        "--failed-execution-arn",
+        failed,
+        "--input",
+        '{"v": 2}',
+        "--execution-input",
+        '{"w": 2}',
+        "--dry-run",
+    )
+
+    assert "Execution input: the failed run's, plus the resume request under 'gotostate'" in kept
+    assert '--input \'{"w":1,"gotostate":' in kept
+    assert 'Execution input: {"w":2} (corrected)' in fixed
+
+
+@pytest.mark.parametrize(
+    ("reads", "warned"),
+    [
+        ({"all.$": "$$.Execution.Input"}, True),
+        ({"ctx.$": "$$"}, True),
+        ({"id.$": "$$.Execution.Input.id", "name.$": "$$.Execution.Name"}, False),
+    ],
+    ids=["whole-input", "whole-context", "fields-only"],
+)
+def test_cli_warns_when_a_state_reads_the_whole_execution_input(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], reads: dict[str, str], warned: bool
+) -> None:
+    parameters = {"v.$": "$.v", **reads}
+    machine = emulator.create_machine(
+        "Whole", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": parameters, "End": True}}}
+    )
+    failed = emulator.run(machine, {"id": 1})
+
+    code, _, err = run_cli(capsys, "--failed-execution-arn", failed, "--dry-run")
+
+    assert code == 0, err
+    assert ("also holds the 'gotostate' key" in err) is warned
+
+
+# --- an endpoint that never answers ----------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def silent_endpoint(lifetime: float = 120.0) -> Iterator[tuple[str, list[socket.socket]]]:
+    """A loopback server that accepts connections and never answers; it stops by itself."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = threading.Timer(lifetime, stop.set)
+        deadline.start()
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+        deadline.cancel()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def test_cli_silent_endpoint_gives_up_with_one_line_naming_it() -> None:
+    with silent_endpoint() as (url, accepted):
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("AWS_") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        environment.update(
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_CONFIG_FILE="/nonexistent/config",
+            AWS_SHARED_CREDENTIALS_FILE="/nonexistent/credentials",
+            NO_PROXY="127.0.0.1",
+        )
+
+        # when the documented command runs against it (the timeout only guards the test run)
+        finished = subprocess.run(
+            [sys.executable, "tools/gotostate.py", "--failed-execution-arn", EXECUTION_ARN],
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+        # then it ended by itself, after a bounded number of attempts, with one line
+        assert_one_line_error(finished.returncode, finished.stdout, finished.stderr, f"no answer from {url}")
+        assert f"AWS_ENDPOINT_URL (set to {url})" in finished.stderr
+        assert f"the region ({REGION};" in finished.stderr
+        assert len(accepted) == gotostate.TOTAL_ATTEMPTS
+
+
+def test_cli_silent_endpoint_bound_fits_in_30_seconds() -> None:
+    # every attempt may wait the full read timeout; standard-mode backoff is at most 2**(n-1) s
+    backoff = sum(2**attempt for attempt in range(gotostate.TOTAL_ATTEMPTS - 1))
+    worst = gotostate.TOTAL_ATTEMPTS * max(gotostate.READ_TIMEOUT, gotostate.CONNECT_TIMEOUT) + backoff
+
+    assert worst < 30
+
+
+def test_cli_unreachable_endpoint_message_without_endpoint_variable() -> None:
+    client = gotostate.make_client(None, "eu-north-1")
+    error = EndpointConnectionError(endpoint_url="https://states.eu-north-1.amazonaws.com/")
+
+    message = gotostate.describe_unreachable(error, client, {})
+
+    assert message.startswith("cannot connect to https://states.eu-north-1.amazonaws.com/")
+    assert "AWS_ENDPOINT_URL (not set)" in message
+    assert "the region (eu-north-1;" in message
+    named = gotostate.describe_unreachable(error, client, {"AWS_ENDPOINT_URL_SFN": "http://localhost:4566"})
+    assert "AWS_ENDPOINT_URL_SFN (set to http://localhost:4566)" in named

@@ -444,7 +444,12 @@ def test_e2e_rewritten_machine_still_runs_normally(
     failed = emulator.run(machine, {})
     result = resume(emulator, capsys, failed, "--input", '{"v": 1}')
 
-    for name, ordinary in [("ordinary", {"v": 2, "gotostate": {"resume": False}}), ("text", "just text")]:
+    ordinary_inputs = [
+        ("plain", {"v": 3}),
+        ("ordinary", {"v": 2, "gotostate": {"resume": False}}),
+        ("text", "just text"),
+    ]
+    for name, ordinary in ordinary_inputs:
         run = emulator.run(result["state_machine_arn"], ordinary, name=name)
         entered = emulator.entered(run)
         assert [state for state, _ in entered] == ["GoToState", "A", "B"][: len(entered)]
@@ -575,3 +580,224 @@ def test_e2e_history_longer_than_1000_events(emulator: Emulator, capsys: pytest.
 
     assert result["history_events"] > 1000
     assert_resumed(emulator, result, "Summarise", {"total": 300}, skipped=["Fan Out", "Item"])
+
+
+# --- the execution input: $$.Execution.Input reads in the resumed run what it read in the failed one
+
+
+ORDER = {"request_id": "req-7", "tenant": "acme", "items": [{"sku": "a"}, {"sku": "b"}]}
+
+
+def map_reading_execution_input(language: str, charge: str, pick: str) -> dict[str, Any]:
+    """Charge (fails without "card"), then a Map over the items of the *execution* input."""
+    if language == "JSONPath":
+        each: dict[str, Any] = {"ItemsPath": "$$.Execution.Input.items", "ResultPath": "$.picked"}
+        processor = {"Pick": {"Type": "Task", "Resource": pick, "End": True}}
+    else:
+        each = {
+            "Items": "{% $states.context.Execution.Input.items %}",
+            "Output": "{% $merge([$states.input, {'picked': $states.result}]) %}",
+        }
+        processor = {
+            "Pick": {"Type": "Task", "Resource": pick, "Arguments": "{% $states.input %}", "End": True}
+        }
+    return {
+        "QueryLanguage": language,
+        "StartAt": "Load",
+        "States": {
+            "Load": {"Type": "Pass", "Next": "Charge"},
+            "Charge": {"Type": "Task", "Resource": charge, "Next": "Each Item"},
+            "Each Item": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Pick",
+                    "States": processor,
+                },
+                "End": True,
+                **each,
+            },
+        },
+    }
+
+
+def parameters_reading_execution_input(language: str, notify: str) -> dict[str, Any]:
+    """Compute (fails without "amount"), then a Task whose Parameters/Arguments read the execution input."""
+    if language == "JSONPath":
+        compute: dict[str, Any] = {"Parameters": {"total.$": "$.amount"}}
+        arguments: dict[str, Any] = {
+            "Parameters": {
+                "request.$": "$$.Execution.Input.request_id",
+                "tenant.$": "$$.Execution.Input.tenant",
+                "total.$": "$.total",
+            }
+        }
+    else:
+        compute = {"Output": {"total": "{% $number($states.input.amount) %}"}}
+        arguments = {
+            "Arguments": {
+                "request": "{% $states.context.Execution.Input.request_id %}",
+                "tenant": "{% $states.context.Execution.Input.tenant %}",
+                "total": "{% $states.input.total %}",
+            }
+        }
+    return {
+        "QueryLanguage": language,
+        "StartAt": "Load",
+        "States": {
+            "Load": {"Type": "Pass", "Next": "Compute"},
+            "Compute": {"Type": "Pass", "Next": "Notify", **compute},
+            "Notify": {"Type": "Task", "Resource": notify, "End": True, **arguments},
+        },
+    }
+
+
+def started_with(emulator: Emulator, execution_arn: str) -> Any:
+    return json.loads(emulator.sfn.describe_execution(executionArn=execution_arn)["input"])
+
+
+@pytest.mark.parametrize("language", ["JSONPath", "JSONata"])
+def test_e2e_map_items_from_execution_input_after_resume(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], language: str
+) -> None:
+    # given a failed run whose later Map iterates over $$.Execution.Input.items
+    charge = emulator.add_function("charge", needs("card"))
+    pick = emulator.add_function("pick", lambda item: {"picked": item["sku"]})
+    machine = emulator.create_machine(
+        f"Picking{language}", map_reading_execution_input(language, charge, pick)
+    )
+    failed = emulator.run(machine, ORDER)
+    assert emulator.sfn.describe_execution(executionArn=failed)["status"] == "FAILED"
+    corrected = {**ORDER, "card": "4242"}
+
+    # when it is resumed with only the input of the failed state corrected
+    result = resume(emulator, capsys, failed, "--input", json.dumps(corrected))
+
+    # then the Map saw the original items, and Charge got exactly its corrected input
+    assert result["failed_state"] == "Charge"
+    assert_resumed(emulator, result, "Charge", corrected, skipped=["Load"])
+    # (iterations run concurrently, so the calls come in any order; the Map's output keeps it)
+    assert sorted(item["sku"] for item in emulator.invocations["pick"]) == ["a", "b"]
+    assert emulator.output(result["execution_arn"])["picked"] == [{"picked": "a"}, {"picked": "b"}]
+    started = started_with(emulator, result["execution_arn"])
+    assert {key: value for key, value in started.items() if key != "gotostate"} == ORDER
+    assert started["gotostate"]["input"] == corrected
+    assert result["warnings"] == []
+
+
+@pytest.mark.parametrize("language", ["JSONPath", "JSONata"])
+def test_e2e_parameters_from_execution_input_after_resume(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], language: str
+) -> None:
+    # given a failed run whose later Task reads request_id and tenant from the execution input
+    notify = emulator.add_function("notify", lambda event: event)
+    machine = emulator.create_machine(
+        f"Notify{language}", parameters_reading_execution_input(language, notify)
+    )
+    failed = emulator.run(machine, ORDER)  # no "amount": Compute fails
+    assert emulator.sfn.describe_execution(executionArn=failed)["status"] == "FAILED"
+
+    result = resume(emulator, capsys, failed, "--input", '{"amount": 12}')
+
+    assert result["failed_state"] == "Compute"
+    assert_resumed(emulator, result, "Compute", {"amount": 12}, skipped=["Load"])
+    assert emulator.invocations["notify"] == [{"request": "req-7", "tenant": "acme", "total": 12}]
+
+
+@pytest.mark.parametrize("language", ["JSONPath", "JSONata"])
+def test_e2e_execution_input_corrected_by_the_operator(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], language: str
+) -> None:
+    notify = emulator.add_function("notify", lambda event: event)
+    machine = emulator.create_machine(f"Fix{language}", parameters_reading_execution_input(language, notify))
+    failed = emulator.run(machine, {**ORDER, "tenant": "wrong"})
+    fixed = {**ORDER, "tenant": "acme-eu"}
+
+    result = resume(
+        emulator, capsys, failed, "--input", '{"amount": 3}', "--execution-input", json.dumps(fixed)
+    )
+
+    assert result["execution_input"] == fixed
+    assert result["failed_execution_input"] == {**ORDER, "tenant": "wrong"}
+    assert_resumed(emulator, result, "Compute", {"amount": 3}, skipped=["Load"])
+    assert emulator.invocations["notify"] == [{"request": "req-7", "tenant": "acme-eu", "total": 3}]
+
+
+def test_e2e_re_resume_carries_the_original_execution_input_once(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a run that fails at Need A, is resumed, and fails again at Need B
+    first = emulator.add_function("needs-a", needs("a"))
+    second = emulator.add_function("needs-b", needs("b"))
+    machine = emulator.create_machine(
+        "Tenants",
+        {
+            "StartAt": "Need A",
+            "States": {
+                "Need A": {"Type": "Task", "Resource": first, "Next": "Need B"},
+                "Need B": {"Type": "Task", "Resource": second, "Next": "Report"},
+                "Report": {
+                    "Type": "Pass",
+                    "Parameters": {"tenant.$": "$$.Execution.Input.tenant"},
+                    "End": True,
+                },
+            },
+        },
+    )
+    failed = emulator.run(machine, {"tenant": "acme"})
+    resumed = resume(emulator, capsys, failed, "--input", '{"a": 1}')
+    assert emulator.sfn.describe_execution(executionArn=resumed["execution_arn"])["status"] == "FAILED"
+
+    # when the resumed run is resumed
+    again = resume(emulator, capsys, resumed["execution_arn"], "--input", '{"b": 2}')
+
+    # then its execution input is the original plus one resume request, and Report read the tenant
+    assert again["failed_execution_input"] == {"tenant": "acme"}
+    assert_resumed(emulator, again, "Need B", {"b": 2}, skipped=["Need A"])
+    started = started_with(emulator, again["execution_arn"])
+    assert set(started) == {"tenant", "gotostate"}
+    assert started["gotostate"]["state"] == "Need B"
+    assert emulator.output(again["execution_arn"]) == {"tenant": "acme"}
+
+
+def test_e2e_non_object_execution_input_falls_back_with_a_warning(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a machine started with an array that later reads $$.Execution.Input
+    machine = emulator.create_machine(
+        "ArrayInput",
+        {
+            "StartAt": "First",
+            "States": {
+                "First": {
+                    "Type": "Pass",
+                    "Parameters": {"first.$": "$[0]", "all.$": "$$.Execution.Input"},
+                    "End": True,
+                }
+            },
+        },
+    )
+    failed = emulator.run(machine, {"not": "an array"})
+    capsys.readouterr()
+
+    code = gotostate.main(
+        [
+            "--failed-execution-arn",
+            failed,
+            "--input",
+            "[1]",
+            "--execution-input",
+            "[1, 2]",
+            "--start",
+            "--json",
+        ]
+    )
+
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "execution input is a JSON array, not an object" in captured.err
+    result = json.loads(captured.out)
+    emulator.wait(result["execution_arn"])
+    started = started_with(emulator, result["execution_arn"])
+    assert started["gotostate"]["execution_input"] == [1, 2]
+    assert emulator.output(result["execution_arn"])["first"] == 1

@@ -17,6 +17,8 @@ from tools.gotostate_rewrite import (
     all_state_names,
     definition_diff,
     gotostate_machine_name,
+    is_resume_request,
+    original_execution_input,
     resume_request,
     rewrite_definition,
     strip_gotostate,
@@ -180,6 +182,72 @@ def test_rewrite_resume_request_wraps_input_and_variables() -> None:
     assert request["gotostate"]["resume"] is True
     assert request["gotostate"]["input"] == ["not", "an", "object"]
     assert request["gotostate"]["variables"] == {"v": 1}
+
+
+def test_rewrite_resume_request_rides_in_the_original_execution_input() -> None:
+    original = {"tenant": "acme", "items": [1, 2]}
+
+    request = resume_request(
+        {"amount": 3},
+        {"v": 1},
+        resume_state="S",
+        source_execution_arn="arn",
+        execution_input=original,
+        carry_execution_input=True,
+    )
+
+    # the original keys stay where $$.Execution.Input.<key> reads them; one reserved key is added
+    assert {key: value for key, value in request.items() if key != "gotostate"} == original
+    assert request["gotostate"]["input"] == {"amount": 3}
+    assert request["gotostate"]["state"] == "S"
+    assert is_resume_request(request)
+    assert original == {"tenant": "acme", "items": [1, 2]}
+
+
+@pytest.mark.parametrize("original", [{"a": 1}, {}, [1, 2], "text", 3, None, True])
+def test_rewrite_original_execution_input_is_recovered_from_a_resume_request(original: Any) -> None:
+    request = resume_request(
+        "state input",
+        {},
+        resume_state="S",
+        source_execution_arn="arn",
+        execution_input=original,
+        carry_execution_input=True,
+    )
+
+    assert original_execution_input(request) == original
+    if not isinstance(original, dict):
+        # a non-object cannot hold the reserved key: the request keeps a copy instead
+        assert set(request) == {"gotostate"}
+        assert request["gotostate"]["execution_input"] == original
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        {"gotostate": {"resume": False, "input": 1}},
+        {"gotostate": "mine"},
+        {"gotostate": {"resume": True}},
+        [1],
+        "x",
+    ],
+)
+def test_rewrite_ordinary_input_is_no_resume_request_and_kept_as_it_is(ordinary: Any) -> None:
+    # the same rule as the GoToState Choice: resume is the boolean true and an input is present
+    assert not is_resume_request(ordinary)
+    assert original_execution_input(ordinary) == ordinary
+
+
+def test_rewrite_resume_request_refuses_an_execution_input_with_the_reserved_key() -> None:
+    with pytest.raises(GoToStateError, match="already has a top-level 'gotostate' key"):
+        resume_request(
+            1,
+            {},
+            resume_state="S",
+            source_execution_arn="arn",
+            execution_input={"gotostate": "mine"},
+            carry_execution_input=True,
+        )
 
 
 _VALID_NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/]{1,80}$")

@@ -2,16 +2,18 @@
 
 Usage:
     python tools/gotostate.py --failed-execution-arn ARN [--state NAME] [--input JSON|@file]
-                              [--start] [--dry-run] [--redrive] [--json]
-                              [--region REGION] [--profile PROFILE]
+                              [--execution-input JSON|@file] [--start] [--dry-run] [--redrive]
+                              [--json] [--region REGION] [--profile PROFILE]
 
 It reads the execution's whole history, finds the top-level state to resume at (the enclosing
 Parallel/Map for a failure inside one; for a Fail state, the state whose Catch or Choice led there)
 and the exact input that state received. It then creates or updates `<machine>-with-GoToState`:
 the definition the execution ran, with a `GoToState` Choice as `StartAt` that jumps to that state
 when the start input is a resume request and starts normally otherwise. Workflow variables set by
-the skipped states are restored. `--start` starts the resumed execution; `--redrive` uses native
-RedriveExecution instead when the execution is eligible and the input is unchanged.
+the skipped states are restored. The resumed execution's input is the failed execution's own input
+(or `--execution-input`) with the resume request under the reserved key "gotostate", so
+`$$.Execution.Input` reads what it read in the failed run. `--start` starts the resumed execution;
+`--redrive` uses native RedriveExecution instead when the execution is eligible and the input is unchanged.
 
 Examples:
     python tools/gotostate.py \
@@ -28,14 +30,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 if __name__ == "__main__" and not __package__:
     # Run as `python tools/gotostate.py`: make the repository root importable.
@@ -51,15 +62,28 @@ from tools.gotostate_resume import (
     parse_execution_arn,
     plan_resume,
 )
-from tools.gotostate_rewrite import definition_diff, format_definition
+from tools.gotostate_rewrite import RESUME_KEY, definition_diff, format_definition
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 PROG = "gotostate"
 EXIT_ERROR = 2
-# Every call is bounded: a slow endpoint fails in under a minute instead of hanging the CLI.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+# Every call is bounded so that a silent endpoint fails in well under 30 s instead of hanging an
+# operator: 3 attempts x 6 s read (or 5 s connect) plus standard-mode backoff of at most 1 s + 2 s
+# is 21 s. The read timeout bounds each wait for data, not a whole response, so 6 s is still
+# generous for these small API calls.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 6
+TOTAL_ATTEMPTS = 3
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+)
+UNREACHABLE = (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
+# The settings botocore takes a Step Functions endpoint from, most specific first.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL")
 # Emulators answer unimplemented calls with whole HTML pages; one line stays readable.
 MAX_MESSAGE = 300
 _PERMISSION_IN_MESSAGE = re.compile(r"perform: ([\w-]+:\w+)")
@@ -96,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JSON|@file",
         help="corrected input for the resume state (default: the input it received); @- reads stdin",
     )
+    parser.add_argument(
+        "--execution-input",
+        metavar="JSON|@file",
+        help="corrected execution input, what $$.Execution.Input reads in the resumed run "
+        "(default: the failed execution's input); @- reads stdin",
+    )
     parser.add_argument("--start", action="store_true", help="start the resumed execution and print its ARN")
     parser.add_argument(
         "--dry-run", action="store_true", help="print the rewritten definition and a diff; create nothing"
@@ -111,19 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_input(text: str) -> Any:
-    """`--input` as JSON, from the argument itself, from @file, or from @- (stdin)."""
+def parse_input(text: str, option: str = "--input") -> Any:
+    """A JSON option value, from the argument itself, from @file, or from @- (stdin)."""
     if text.startswith("@"):
         path = text[1:]
         try:
             text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise GoToStateError(f"cannot read --input file {path!r}: {exc.strerror}") from exc
+            raise GoToStateError(f"cannot read {option} file {path!r}: {exc.strerror}") from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise GoToStateError(
-            f"--input is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+            f"{option} is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         ) from exc
 
 
@@ -175,6 +205,9 @@ def report(plan: Plan, outcome: Outcome, *, dry_run: bool) -> dict[str, Any]:
         "reason": resume.reason,
         "entered_event_id": resume.entered_event_id,
         "resume_input": plan.corrected_input,
+        "failed_execution_input": plan.recorded_execution_input,
+        "execution_input": plan.execution_input,
+        "execution_input_carried": plan.execution_input_carried,
         "variables": resume.variables,
         "method": "redrive" if plan.redrive else "gotostate",
         "action": outcome.action,
@@ -205,6 +238,15 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
     ]
     if result["resume_input"] != result["failed_state_input"]:
         lines.append(f"Resume input:   {_compact(result['resume_input'])}")
+    if not result["execution_input_carried"]:
+        lines.append("Execution input: the resume request only (see the warnings)")
+    elif not isinstance(result["execution_input"], dict):
+        lines.append("Execution input: the resume request, keeping the original (not an object) inside it")
+    elif result["execution_input"] != result["failed_execution_input"]:
+        corrected = _compact(result["execution_input"])
+        lines.append(f"Execution input: {corrected} (corrected), plus {RESUME_KEY!r}")
+    else:
+        lines.append(f"Execution input: the failed run's, plus the resume request under {RESUME_KEY!r}")
     if result["variables"]:
         lines.append(f"Variables:      {', '.join(sorted(result['variables']))} (restored from the history)")
     if result["method"] == "redrive":
@@ -226,25 +268,39 @@ def render_text(result: dict[str, Any], out: TextIO) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    client: SFNClient | None = None
     try:
         args = build_parser().parse_args(argv)
+        if args.input == "@-" and args.execution_input == "@-":
+            raise GoToStateError(
+                "--input and --execution-input cannot both read stdin (@-); use a file for one"
+            )
         options = Options(
             execution_arn=args.execution_arn,
             state=args.state,
             has_input=args.input is not None,
             corrected_input=parse_input(args.input) if args.input is not None else None,
+            has_execution_input=args.execution_input is not None,
+            execution_input=(
+                parse_input(args.execution_input, "--execution-input")
+                if args.execution_input is not None
+                else None
+            ),
             start=args.start,
             dry_run=args.dry_run,
             redrive=args.redrive,
         )
         arn = parse_execution_arn(args.execution_arn)
-        result = run(make_client(args.profile, args.region or arn.region), options)
+        client = make_client(args.profile, args.region or arn.region)
+        result = run(client, options)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (_UsageError, GoToStateError) as exc:
         return _fail(str(exc))
     except ClientError as exc:
         return _fail(describe_client_error(exc))
+    except UNREACHABLE as exc:
+        return _fail(describe_unreachable(exc, client, os.environ))
     except BotoCoreError as exc:
         return _fail(str(exc))
     for warning in result["warnings"]:
@@ -254,6 +310,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         render_text(result, sys.stdout)
     return 0
+
+
+def describe_unreachable(exc: BotoCoreError, client: SFNClient | None, environ: Mapping[str, str]) -> str:
+    """Which endpoint gave no answer, and the three settings that decide where it is."""
+    url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or (client.meta.endpoint_url if client else "?"))
+    if isinstance(exc, ReadTimeoutError):
+        what = f"no answer from {url} within {READ_TIMEOUT} s"
+    elif isinstance(exc, ConnectTimeoutError):
+        what = f"cannot connect to {url} within {CONNECT_TIMEOUT} s"
+    elif isinstance(exc, ConnectionClosedError):
+        what = f"{url} closed the connection without answering"
+    else:
+        what = f"cannot connect to {url}"
+    configured = next((name for name in ENDPOINT_VARIABLES if environ.get(name)), None)
+    endpoint = f"{configured} (set to {environ[configured]})" if configured else "AWS_ENDPOINT_URL (not set)"
+    region = client.meta.region_name if client else "?"
+    return (
+        f"{what} ({TOTAL_ATTEMPTS} attempts); check the network, {endpoint} "
+        f"and the region ({region}; --region sets it, else the ARN's)"
+    )
 
 
 def _fail(message: str) -> int:

@@ -18,12 +18,15 @@ from botocore.exceptions import ClientError
 
 from tools.gotostate_history import GoToStateError, ResumePoint, analyse_history, resume_point_from
 from tools.gotostate_rewrite import (
+    EXECUTION_INPUT_KEY,
     RESUME_KEY,
     added_state_names,
     gotostate_machine_name,
+    original_execution_input,
     resume_request,
     rewrite_definition,
     sanitize_name,
+    start_input_text,
     top_level_state_of,
 )
 
@@ -47,7 +50,14 @@ REDRIVE_MAX_EVENTS = 24_999
 MAX_TAGS = 50
 MAX_TAG_VALUE = 256
 _INVALID_TAG_CHARS = re.compile(r"[^\w .:/=+\-@]")
-_CONTEXT_INPUT = re.compile(r"\$\$\.Execution\.Input|\$states\.context\.Execution\.Input")
+# The context object, as JSONPath (`$$`) and JSONata (`$states.context`) spell it.
+_CONTEXT = r"(?:\$\$|\$states\.context)"
+# Reads of the whole execution input (or of the whole context), which also see the reserved key.
+_WHOLE_CONTEXT_INPUT = re.compile(rf"{_CONTEXT}(?:\.Execution(?:\.Input)?)?(?![\w.\[])")
+# Any read of the execution input through the context object.
+_CONTEXT_INPUT = re.compile(rf"{_WHOLE_CONTEXT_INPUT.pattern}|{_CONTEXT}\.Execution\.Input")
+# StartExecution accepts at most 262,144 bytes of input, counted in UTF-8 (API reference).
+MAX_INPUT_BYTES = 262_144
 TAG_RESUMES = "gotostate:resumes-execution"
 TAG_STATE = "gotostate:resume-state"
 
@@ -91,6 +101,8 @@ class Options:
     state: str | None = None
     has_input: bool = False
     corrected_input: Any = None
+    has_execution_input: bool = False
+    execution_input: Any = None
     start: bool = False
     dry_run: bool = False
     redrive: bool = False
@@ -113,6 +125,11 @@ class Plan:
     tags: list[TagTypeDef]
     start_input: dict[str, Any]
     event_count: int
+    # The failed run's execution input (as corrected), without any earlier resume request; None
+    # when neither DescribeExecution nor the history holds it.
+    execution_input: Any = None
+    execution_input_carried: bool = False
+    recorded_execution_input: Any = None
     redrive: bool = False
     warnings: list[str] = field(default_factory=list)
 
@@ -283,11 +300,17 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
     corrected = options.corrected_input if options.has_input else recorded
 
     definition = rewrite_definition(original, resume.state, list(resume.variables))
-    if _CONTEXT_INPUT.search(ran["definition"]):
-        warnings.append(
-            "the definition reads the execution input from the context object; "
-            f"in the resumed run that is the {RESUME_KEY!r} resume request"
-        )
+    recorded_known, recorded_execution_input = _recorded_execution_input(execution, events)
+    known, execution_input = _execution_input(execution, events, options)
+    start_input, carried = _start_input(
+        corrected,
+        resume,
+        arn.arn,
+        execution_input,
+        known=known,
+        definition_text=ran["definition"],
+        warnings=warnings,
+    )
     name = gotostate_machine_name(source_machine_arn.split(":")[6])
     plan = Plan(
         execution_arn=arn.arn,
@@ -303,10 +326,11 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
         role_arn=ran["roleArn"],
         configuration=_configuration(ran),
         tags=_new_tags(source_tags, arn.arn, resume.state, warnings),
-        start_input=resume_request(
-            corrected, resume.variables, resume_state=resume.state, source_execution_arn=arn.arn
-        ),
+        start_input=start_input,
         event_count=len(events),
+        execution_input=execution_input if known else None,
+        execution_input_carried=carried,
+        recorded_execution_input=recorded_execution_input if recorded_known else None,
         warnings=warnings,
     )
     if options.redrive:
@@ -320,6 +344,128 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
     return plan
 
 
+def _recorded_execution_input(
+    execution: DescribeExecutionOutputTypeDef, events: list[dict[str, Any]]
+) -> tuple[bool, Any]:
+    """(found, value): the input the failed execution started with, without an earlier resume
+    request (a resumed run's input is its original input plus the request)."""
+    texts: list[str | None] = [execution.get("input")]
+    texts += [
+        (event.get("executionStartedEventDetails") or {}).get("input")
+        for event in events
+        if event.get("type") == "ExecutionStarted"
+    ]
+    for text in texts:
+        if text is None:
+            continue
+        try:
+            return True, original_execution_input(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return False, None
+
+
+def _execution_input(
+    execution: DescribeExecutionOutputTypeDef, events: list[dict[str, Any]], options: Options
+) -> tuple[bool, Any]:
+    """(known, value): the execution input the resumed run should carry."""
+    if options.has_execution_input:
+        if isinstance(options.execution_input, dict) and RESUME_KEY in options.execution_input:
+            raise GoToStateError(
+                f"--execution-input has a top-level {RESUME_KEY!r} key, which is reserved for the "
+                "resume request; remove it"
+            )
+        return True, options.execution_input
+    return _recorded_execution_input(execution, events)
+
+
+def _start_input(
+    corrected: Any,
+    resume: ResumePoint,
+    execution_arn: str,
+    execution_input: Any,
+    *,
+    known: bool,
+    definition_text: str,
+    warnings: list[str],
+) -> tuple[dict[str, Any], bool]:
+    """(resume request, whether it carries the execution input), within StartExecution's limit."""
+    reads_context_input = bool(_CONTEXT_INPUT.search(definition_text))
+
+    def request(carry: bool) -> dict[str, Any]:
+        return resume_request(
+            corrected,
+            resume.variables,
+            resume_state=resume.state,
+            source_execution_arn=execution_arn,
+            execution_input=execution_input,
+            carry_execution_input=carry,
+        )
+
+    if not known:
+        if reads_context_input:
+            warnings.append(
+                "the failed execution's input is not available (DescribeExecution and the history "
+                "hold none), so in the resumed run $$.Execution.Input is the resume request; "
+                "pass it with --execution-input"
+            )
+        return _checked(request(carry=False), corrected, None), False
+    start_input = request(carry=True)
+    size = _size(start_input)
+    if size > MAX_INPUT_BYTES and not reads_context_input:
+        # Nothing reads the execution input: leaving it out keeps the resume within the limit.
+        warnings.append(
+            f"with the execution input the resume request would be {size:,} bytes, over the "
+            f"{MAX_INPUT_BYTES:,}-byte limit; the definition never reads $$.Execution.Input, so the "
+            "request carries only the resume state's input"
+        )
+        return _checked(request(carry=False), corrected, None), False
+    if reads_context_input and not isinstance(execution_input, dict):
+        warnings.append(
+            f"the definition reads $$.Execution.Input, but the execution input is a JSON "
+            f"{_json_type(execution_input)}, not an object, so it cannot carry the {RESUME_KEY!r} key: "
+            f"in the resumed run $$.Execution.Input is the resume request, with the original under "
+            f"{RESUME_KEY}.{EXECUTION_INPUT_KEY}"
+        )
+    elif _WHOLE_CONTEXT_INPUT.search(definition_text):
+        warnings.append(
+            "the definition reads the whole execution input (or context object); in the resumed run "
+            f"that also holds the {RESUME_KEY!r} key of the resume request"
+        )
+    return _checked(start_input, corrected, execution_input), True
+
+
+def _size(value: Any) -> int:
+    return len(start_input_text(value).encode())
+
+
+def _checked(start_input: dict[str, Any], corrected: Any, execution_input: Any) -> dict[str, Any]:
+    size = _size(start_input)
+    if size <= MAX_INPUT_BYTES:
+        return start_input
+    parts = f"the resume state's input is {_size(corrected):,} bytes"
+    hint = "pass a smaller --input"
+    if execution_input is not None:
+        parts += f", the execution input {_size(execution_input):,}"
+        hint += " or --execution-input"
+    raise GoToStateError(
+        f"the resume request would be {size:,} bytes and StartExecution accepts at most "
+        f"{MAX_INPUT_BYTES:,} (256 KiB): {parts}; {hint}"
+    )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "null"
+
+
 def _redrive_refusal_for(
     options: Options,
     execution: DescribeExecutionOutputTypeDef,
@@ -331,6 +477,8 @@ def _redrive_refusal_for(
         return f"the execution ended in Fail state {resume.fail_state!r}, which a redrive would just rerun"
     if options.has_input:
         return "it always reruns with the recorded input, and --input was given"
+    if options.has_execution_input:
+        return "it always reruns with the recorded input, and --execution-input was given"
     if options.state is not None:
         return "it always resumes at the failed state, and --state was given"
     return redrive_refusal(execution, event_count, now)
@@ -415,6 +563,6 @@ def apply_plan(client: SFNClient, plan: Plan, *, start: bool, now: datetime | No
     started = client.start_execution(
         stateMachineArn=plan.machine_arn,
         name=execution_name(plan.execution_arn.split(":")[7], now),
-        input=json.dumps(plan.start_input),
+        input=start_input_text(plan.start_input),
     )
     return Outcome(action, plan.machine_arn, started["executionArn"])

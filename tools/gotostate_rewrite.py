@@ -2,15 +2,17 @@
 top-level state.
 
 The rewritten machine starts at a `GoToState` Choice. With ordinary input it goes to the original
-`StartAt`, so the machine still runs normally. With a resume request as its input,
+`StartAt`, so the machine still runs normally. With a resume request as its input, which is the
+failed execution's own input with one reserved key added,
 
-    {"gotostate": {"resume": true, "input": <corrected input>, "variables": {...}, ...}}
+    {...the original execution input...,
+     "gotostate": {"resume": true, "input": <corrected input>, "variables": {...}, ...}}
 
 it goes to a Pass state that restores the workflow variables (`Assign`) and unwraps the request
 (`OutputPath` in JSONPath, `Output` in JSONata), so the resume state receives exactly
-`<corrected input>`, whatever its JSON type. The states are written in the machine's query
-language, carry a marker comment, and are replaced (not nested) when a rewritten machine is
-rewritten again.
+`<corrected input>`, whatever its JSON type, while the context object's `Execution.Input` still
+holds the original keys. The states are written in the machine's query language, carry a marker
+comment, and are replaced (not nested) when a rewritten machine is rewritten again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from tools.gotostate_history import GoToStateError
 Definition = dict[str, Any]
 
 RESUME_KEY = "gotostate"
+# Where a resume request keeps an execution input that is not an object (so cannot hold RESUME_KEY).
+EXECUTION_INPUT_KEY = "execution_input"
 MARKER = "[gotostate]"
 NAME_SUFFIX = "-with-GoToState"
 MAX_NAME_LENGTH = 80
@@ -193,23 +197,67 @@ def rewrite_definition(
     return rewritten
 
 
+def is_resume_request(value: Any) -> bool:
+    """Whether the GoToState Choice would take `value` (a start input) as a resume request."""
+    if not isinstance(value, Mapping):
+        return False
+    directive = value.get(RESUME_KEY)
+    return isinstance(directive, Mapping) and directive.get("resume") is True and "input" in directive
+
+
+def original_execution_input(value: Any) -> Any:
+    """The execution input a run started with, before any resume request was added to it.
+
+    For a resumed run that is its input without the reserved key (or, when the original input was
+    not an object and could not carry the key, the copy kept in the request); anything else is
+    returned as it is.
+    """
+    if not is_resume_request(value):
+        return value
+    directive = value[RESUME_KEY]
+    if EXECUTION_INPUT_KEY in directive:
+        return directive[EXECUTION_INPUT_KEY]
+    return {key: item for key, item in value.items() if key != RESUME_KEY}
+
+
 def resume_request(
     corrected_input: Any,
     variables: Mapping[str, Any],
     *,
     resume_state: str,
     source_execution_arn: str,
+    execution_input: Any = None,
+    carry_execution_input: bool = False,
 ) -> dict[str, Any]:
-    """The start input that makes a rewritten machine resume at `resume_state`."""
-    return {
-        RESUME_KEY: {
-            "resume": True,
-            "state": resume_state,
-            "source_execution": source_execution_arn,
-            "input": corrected_input,
-            "variables": dict(variables),
-        }
+    """The start input that makes a rewritten machine resume at `resume_state`.
+
+    With `carry_execution_input`, an object `execution_input` becomes the start input with the
+    directive under the reserved key, so `$$.Execution.Input.<key>` reads what it read in the failed
+    run. Any other JSON value cannot hold the key: the directive is then the whole start input and
+    keeps a copy of it, from which a later resume of this run recovers it.
+    """
+    directive: dict[str, Any] = {
+        "resume": True,
+        "state": resume_state,
+        "source_execution": source_execution_arn,
+        "input": corrected_input,
+        "variables": dict(variables),
     }
+    if not carry_execution_input:
+        return {RESUME_KEY: directive}
+    if isinstance(execution_input, Mapping):
+        if RESUME_KEY in execution_input:
+            raise GoToStateError(
+                f"the execution input already has a top-level {RESUME_KEY!r} key, which the resume "
+                f"request needs; pass --execution-input without it"
+            )
+        return {**execution_input, RESUME_KEY: directive}
+    return {RESUME_KEY: {**directive, EXECUTION_INPUT_KEY: execution_input}}
+
+
+def start_input_text(start_input: Any) -> str:
+    """The start input exactly as StartExecution receives it (compact, UTF-8 rather than escapes)."""
+    return json.dumps(start_input, separators=(",", ":"), ensure_ascii=False)
 
 
 def sanitize_name(name: str) -> str:
