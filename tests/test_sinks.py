@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,7 @@ from tests.collector_fixtures import (
     points_from_emf,
     recent_minute,
 )
+from tools import emulator
 
 LOG = logging.getLogger("test_sinks")
 NAMESPACE = "Test/HighRes"
@@ -184,14 +186,12 @@ def test_emf_sink_writes_one_document_per_value_of_the_most_varied_key(
 
 
 def test_emf_documents_respect_the_specification_limits(timestamp_ms: int) -> None:
-    # given: 150 metrics of one dimension set (a directive holds at most 100), the same metric
-    # twice with the same dimensions, and 2,000 services of one cluster
-    specs = [MetricSpec(f"M{i:03d}", Unit.COUNT, (), Group.HEALTH, "test") for i in range(150)]
+    # given: 1,500 long-named metrics of one dimension set (a directive holds at most 100 and a
+    # log event at most 256 KB), the same metric twice with the same dimensions, and 200 services
+    specs = [MetricSpec(f"M{i:04d}" + "x" * 200, Unit.COUNT, (), Group.HEALTH, "test") for i in range(1500)]
     datums = [Datum(spec, float(i)) for i, spec in enumerate(specs)]
     datums += [datum(RUNNING_TASK, 1, ClusterName="web"), datum(RUNNING_TASK, 2, ClusterName="web")]
-    datums += [
-        datum(SERVICE_RUNNING_TASK, i, ClusterName="web", ServiceName=f"s{i:04d}") for i in range(2000)
-    ]
+    datums += [datum(SERVICE_RUNNING_TASK, i, ClusterName="web", ServiceName=f"s{i:03d}") for i in range(200)]
 
     lines = emf.documents(datums, NAMESPACE, timestamp_ms)
 
@@ -199,7 +199,9 @@ def test_emf_documents_respect_the_specification_limits(timestamp_ms: int) -> No
     for document in documents:
         for directive in document["_aws"]["CloudWatchMetrics"]:
             assert len(directive["Metrics"]) <= emf.MAX_METRICS_PER_DIRECTIVE
-    assert max(len(line.encode()) for line in lines) <= emf.MAX_DOCUMENT_BYTES
+    sizes = [len(line.encode()) for line in lines]
+    assert max(sizes) <= emf.MAX_DOCUMENT_BYTES < sum(sizes)
+    assert len(documents) == 200
     assert points_from_emf(documents) == expected_points(datums, timestamp_ms)
 
 
@@ -366,3 +368,20 @@ def test_make_sink_creates_a_cloudwatch_client_only_for_the_api_sink() -> None:
     assert isinstance(emf, EmfSink)
     assert isinstance(api, ApiSink)
     assert len(created) == 1
+
+
+def test_emf_documents_extracted_as_cloudwatch_logs_does_give_the_api_sink_datums(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    # given: the emulator's EMF extraction (what CloudWatch Logs does in AWS) and the API sink
+    extracted, direct = RecordingCloudWatch(), RecordingCloudWatch()
+    runtime = emulator.LambdaRuntime(extracted, emulator._StdoutRouter(io.StringIO()))
+    datums = sample_datums()
+
+    # when
+    EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+    runtime._publish_emf(emf_documents(capsys.readouterr().out))
+    ApiSink(direct, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
+
+    # then
+    assert extracted.points() == direct.points() == expected_points(datums, timestamp_ms)
