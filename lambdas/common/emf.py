@@ -17,11 +17,13 @@ most 30 keys; a log event is at most 256 KB. Every directive names the namespace
 definition `"StorageResolution":1`, every document the sample's timestamp.
 
 Packing is first fit: datums with the same dimension values form a directive, and each directive
-joins the first document whose root members it does not contradict. The result is one document
-per value of the most varied dimension key (one per cluster for ECS, one per state for EC2/EBS).
+joins the first document whose root members it does not contradict. For this catalogue that is
+one document per value of the most varied dimension key (one per cluster for ECS, one per state
+for EC2/EBS), the least the specification allows.
 
 Why not Powertools' EMF provider: it writes one directive per document, every value as a list and
-a Unit on every metric, about a fifth more bytes per sample; it stays for logging.
+a Unit on every metric, so one document more per sample and 5-10% more bytes (1,974 B against
+1,856 B for three clusters); it stays for logging.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ from common.datum import Datum
 
 MAX_METRICS_PER_DIRECTIVE = 100
 MAX_DIMENSIONS_PER_SET = 30
-# CloudWatch Logs' event limit, less the 26 bytes it counts per event; documents stay far below it.
+# A document is one CloudWatch Logs event: 256 KB in older versions of the specification, 1 MB in
+# newer ones; the smaller, less the 26 bytes Logs counts per event, is safe either way.
 MAX_DOCUMENT_BYTES = 256 * 1024 - 26
+# `{"_aws":{"Timestamp":<13 digits>,"CloudWatchMetrics":[]}}` and the commas: a bound, not a count.
+_HEAD_BYTES = 64
 
 _SEPARATORS = (",", ":")
 
@@ -57,16 +62,17 @@ def number(value: float) -> str:
 
 @dataclass
 class _Document:
-    """Root members (dimension keys and metric names, already serialized) and directives."""
+    """One document being packed: its root members (serialized `"key":value` pairs, with the
+    dimension values and metric names they hold) and its serialized directives."""
 
     dimensions: dict[str, str] = field(default_factory=dict)
     metrics: set[str] = field(default_factory=set)
     directives: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
-    size: int = 0
+    size: int = _HEAD_BYTES
 
     def may_take(self, names: frozenset[str], size: int) -> bool:
-        """False for good: the names are taken, or the document is full."""
+        """False once a name is taken (for good) or the size would pass the limit."""
         return self.size + size <= MAX_DOCUMENT_BYTES and not names & (self.metrics | self.dimensions.keys())
 
     def accepts(self, dimensions: tuple[tuple[str, str], ...], names: frozenset[str], size: int) -> bool:
@@ -93,10 +99,10 @@ class _Document:
 
 
 def _size(dimensions: tuple[tuple[str, str], ...], group: Sequence[Datum], directive: str) -> int:
-    """An upper bound of what a directive adds to a document (its members counted as new)."""
-    members = sum(len(_json(k)) + len(_json(v)) + 2 for k, v in dimensions)
-    members += sum(len(_json(d.spec.name)) + len(number(d.value)) + 2 for d in group)
-    return len(directive.encode()) + 1 + members + 64  # 64: the document's head, once
+    """Bytes a directive adds to a document at most (its dimension members counted as new)."""
+    members = [f"{_json(k)}:{_json(v)}" for k, v in dimensions]
+    members += [f"{_json(d.spec.name)}:{number(d.value)}" for d in group]
+    return len(",".join([directive, *members]).encode()) + 2
 
 
 def _definition(d: Datum) -> str:
@@ -130,8 +136,8 @@ def directive_groups(datums: Sequence[Datum]) -> Iterator[tuple[tuple[tuple[str,
 def documents(datums: Sequence[Datum], namespace: str, timestamp_ms: int) -> list[str]:
     """The EMF log lines (compact JSON, one document each) that publish exactly `datums`."""
     packed: list[_Document] = []
-    # Per set of metric names, the first document that may still take them: a document that holds
-    # one of the names, or is full, never will again, so the search stays linear in the groups.
+    # Per set of metric names, the first document that may still take them: a document holding one
+    # of the names never will, and one near its size limit hardly, so the search stays linear.
     first_open: dict[frozenset[str], int] = {}
     for dimensions, group in directive_groups(datums):
         directive = _directive(namespace, dimensions, group)
