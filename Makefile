@@ -12,6 +12,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 CDK := $(CURDIR)/node_modules/.bin/cdk
 CDK_FLAGS := --no-notices --no-version-reporting
+CDK_OUT ?= cdk.out
 
 .PHONY: setup test lint unit demo synth deploy diff bench cost clean lock
 
@@ -45,9 +46,11 @@ demo: setup
 	$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
 ## synth: cdk synth with no AWS credentials and no network; templates land in cdk.out/
+# Quiet but not mute: one line per stack says which template was written where.
 synth: setup
-	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-	  $(CDK) synth $(CDK_FLAGS) --quiet $(SYNTH_ARGS)
+	@env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+	  $(CDK) synth $(CDK_FLAGS) --quiet -o $(CDK_OUT) $(SYNTH_ARGS)
+	@$(BIN)/python -m tools.synth_summary --outdir $(CDK_OUT)
 
 ## deploy: cdk deploy every configured target (uses your AWS credentials)
 deploy: setup

@@ -111,9 +111,9 @@ def test_collector_handler_ecs_writes_emf_stamped_with_the_sample_second(
     points = points_from_emf(emf_documents(out))
     assert points == ecs_points(second)
     assert result == {"emitted": len(points), "errors": [], "dropped": False}
-    # three documents (cluster, service, health): log ingestion is billed by the byte
-    assert len(emf_lines(out)) == 3
-    assert sum(len(line) + 1 for line in emf_lines(out)) < 1500
+    # one document (cluster, its service and health share it): log ingestion is billed by the byte
+    assert len(emf_lines(out)) == 1
+    assert sum(len(line) + 1 for line in emf_lines(out)) < 1250
 
 
 @pytest.mark.usefixtures("aws")

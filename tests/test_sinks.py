@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,17 +12,24 @@ import boto3
 import pytest
 from aws_lambda_powertools import Metrics
 
+from common import emf
 from common.catalogue import (
     CLUSTER_NAME,
     COLLECTOR,
     COLLECTOR_ERRORS,
     DEFAULT_NAMESPACE,
     IMPAIRED_INSTANCES,
+    INSTANCE_STATE_CODE,
+    INSTANCE_STATES,
     PENDING_TASK,
     RUNNING_TASK,
     SAMPLE_DELAY,
     SERVICE_RUNNING_TASK,
+    VOLUME_STATES,
     Collector,
+    Group,
+    MetricSpec,
+    Unit,
     metric,
 )
 from common.datum import Datum, datum
@@ -34,6 +43,7 @@ from tests.collector_fixtures import (
     points_from_emf,
     recent_minute,
 )
+from tools import emulator
 
 LOG = logging.getLogger("test_sinks")
 NAMESPACE = "Test/HighRes"
@@ -82,7 +92,7 @@ def test_datum_rejects_empty_dimension_values() -> None:
         datum(RUNNING_TASK, 1, ClusterName="")
 
 
-def test_emf_sink_writes_one_spec_document_per_dimension_set(
+def test_emf_sink_packs_directives_into_one_document_per_dimension_value(
     capsys: pytest.CaptureFixture[str], timestamp_ms: int
 ) -> None:
     datums = sample_datums()
@@ -92,8 +102,8 @@ def test_emf_sink_writes_one_spec_document_per_dimension_set(
     documents = emf_documents(capsys.readouterr().out)
     assert result.emitted == len(datums)
     assert result.errors == ()
-    # web, batch, web/api, no dimensions, Collector
-    assert len(documents) == 5
+    # ClusterName=web and ClusterName=batch cannot share a root member; everything else rides along
+    assert len(documents) == 2
     assert points_from_emf(documents) == expected_points(datums, timestamp_ms)
     web = documents[0]
     assert web["_aws"]["Timestamp"] == timestamp_ms
@@ -105,10 +115,116 @@ def test_emf_sink_writes_one_spec_document_per_dimension_set(
                 {"Name": "RunningTask", "Unit": "Count", "StorageResolution": 1},
                 {"Name": "PendingTask", "Unit": "Count", "StorageResolution": 1},
             ],
-        }
+        },
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [["ClusterName", "ServiceName"]],
+            "Metrics": [{"Name": "ServiceRunningTask", "Unit": "Count", "StorageResolution": 1}],
+        },
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [[]],
+            "Metrics": [{"Name": "ImpairedInstances", "Unit": "Count", "StorageResolution": 1}],
+        },
+        {
+            "Namespace": NAMESPACE,
+            "Dimensions": [["Collector"]],
+            "Metrics": [
+                {"Name": "SampleDelay", "Unit": "Milliseconds", "StorageResolution": 1},
+                {"Name": "CollectorErrors", "Unit": "Count", "StorageResolution": 1},
+            ],
+        },
     ]
-    assert web["ClusterName"] == "web"
-    assert documents[3]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[]]
+    # plain numbers, not one-element lists
+    assert (web["ClusterName"], web["RunningTask"], web["SampleDelay"]) == ("web", 3, 125)
+    assert documents[1] == {
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["ClusterName"]],
+                    "Metrics": [{"Name": "RunningTask", "Unit": "Count", "StorageResolution": 1}],
+                }
+            ],
+        },
+        "ClusterName": "batch",
+        "RunningTask": 0,
+    }
+
+
+def test_emf_sink_leaves_out_unit_none_only(capsys: pytest.CaptureFixture[str], timestamp_ms: int) -> None:
+    # given: the one catalogue metric whose unit is None, next to a Count
+    datums = [datum(INSTANCE_STATE_CODE, 16, InstanceId="i-0abc"), datum(IMPAIRED_INSTANCES, 0)]
+
+    EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+
+    (document,) = emf_documents(capsys.readouterr().out)
+    definitions = [m for d in document["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+    assert definitions == [
+        {"Name": "InstanceStateCode", "StorageResolution": 1},
+        {"Name": "ImpairedInstances", "Unit": "Count", "StorageResolution": 1},
+    ]
+    assert points_from_emf([document]) == expected_points(datums, timestamp_ms)
+
+
+def test_emf_sink_writes_one_document_per_value_of_the_most_varied_key(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    # given: an EC2/EBS sample (6 instance and 6 volume states share the State key) and its health
+    health = {COLLECTOR: Collector.EC2_EBS_STATE.value}
+    datums = [datum(metric("InstanceCount"), i, State=s) for i, s in enumerate(INSTANCE_STATES)]
+    datums += [datum(metric("VolumeCount"), i, State=s) for i, s in enumerate(VOLUME_STATES)]
+    datums += [datum(IMPAIRED_INSTANCES, 0), datum(metric("PendingSnapshots"), 2)]
+    datums += [datum(SAMPLE_DELAY, 0.5, **health), datum(COLLECTOR_ERRORS, 0, **health)]
+
+    EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+
+    documents = emf_documents(capsys.readouterr().out)
+    assert len(documents) == len(INSTANCE_STATES) + len(VOLUME_STATES)
+    assert points_from_emf(documents) == expected_points(datums, timestamp_ms)
+
+
+def test_emf_documents_respect_the_specification_limits(timestamp_ms: int) -> None:
+    # given: 1,500 long-named metrics of one dimension set (a directive holds at most 100 and a
+    # log event at most 256 KB), the same metric twice with the same dimensions, and 200 services
+    specs = [MetricSpec(f"M{i:04d}" + "x" * 200, Unit.COUNT, (), Group.HEALTH, "test") for i in range(1500)]
+    datums = [Datum(spec, float(i)) for i, spec in enumerate(specs)]
+    datums += [datum(RUNNING_TASK, 1, ClusterName="web"), datum(RUNNING_TASK, 2, ClusterName="web")]
+    datums += [datum(SERVICE_RUNNING_TASK, i, ClusterName="web", ServiceName=f"s{i:03d}") for i in range(200)]
+
+    lines = emf.documents(datums, NAMESPACE, timestamp_ms)
+
+    documents = [json.loads(line) for line in lines]
+    for document in documents:
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            assert len(directive["Metrics"]) <= emf.MAX_METRICS_PER_DIRECTIVE
+    sizes = [len(line.encode()) for line in lines]
+    assert max(sizes) <= emf.MAX_DOCUMENT_BYTES < sum(sizes)
+    assert len(documents) == 200
+    assert points_from_emf(documents) == expected_points(datums, timestamp_ms)
+
+
+@pytest.mark.parametrize("value", [0.0, 3.0, -2.0, 0.25, 1e-7, 1.5e20, 2.0**60])
+def test_emf_number_reads_back_as_the_same_float(value: float) -> None:
+    text = emf.number(value)
+
+    assert float(json.loads(text)) == value
+    if value.is_integer() and abs(value) < 2**53:
+        assert text == str(int(value))
+
+
+def test_emf_sink_skips_non_finite_values_and_writes_the_rest(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    datums = [datum(RUNNING_TASK, float("nan"), ClusterName="web"), datum(PENDING_TASK, 1, ClusterName="web")]
+
+    result = EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+
+    assert result.emitted == 1
+    assert points_from_emf(emf_documents(capsys.readouterr().out)) == expected_points(
+        datums[1:], timestamp_ms
+    )
 
 
 def test_emf_sink_adds_no_service_or_default_dimension(
@@ -126,13 +242,15 @@ def test_emf_sink_adds_no_service_or_default_dimension(
         shared.clear_default_dimensions()
         shared.clear_metrics()
 
-    # then: every document carries exactly the catalogue's dimensions, in our namespace
-    for document in emf_documents(capsys.readouterr().out):
-        (directive,) = document["_aws"]["CloudWatchMetrics"]
-        assert directive["Namespace"] == NAMESPACE
-        (dimension_set,) = directive["Dimensions"]
-        for definition in directive["Metrics"]:
-            assert tuple(dimension_set) == metric(definition["Name"]).dimensions
+    # then: every directive carries exactly the catalogue's dimensions, in our namespace
+    documents = emf_documents(capsys.readouterr().out)
+    assert documents
+    for document in documents:
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            assert directive["Namespace"] == NAMESPACE
+            (dimension_set,) = directive["Dimensions"]
+            for definition in directive["Metrics"]:
+                assert tuple(dimension_set) == metric(definition["Name"]).dimensions
         assert "service" not in document
         assert "environment" not in document
 
@@ -250,3 +368,20 @@ def test_make_sink_creates_a_cloudwatch_client_only_for_the_api_sink() -> None:
     assert isinstance(emf, EmfSink)
     assert isinstance(api, ApiSink)
     assert len(created) == 1
+
+
+def test_emf_documents_extracted_as_cloudwatch_logs_does_give_the_api_sink_datums(
+    capsys: pytest.CaptureFixture[str], timestamp_ms: int
+) -> None:
+    # given: the emulator's EMF extraction (what CloudWatch Logs does in AWS) and the API sink
+    extracted, direct = RecordingCloudWatch(), RecordingCloudWatch()
+    runtime = emulator.LambdaRuntime(extracted, emulator._StdoutRouter(io.StringIO()))
+    datums = sample_datums()
+
+    # when
+    EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
+    runtime._publish_emf(emf_documents(capsys.readouterr().out))
+    ApiSink(direct, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
+
+    # then
+    assert extracted.points() == direct.points() == expected_points(datums, timestamp_ms)

@@ -7,11 +7,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.stack_helpers import SynthResult, synth
+from tools import synth_summary
 
 ASL_VALIDATOR = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "asl-validator"
 
@@ -90,8 +92,8 @@ def test_cfn_lint_catches_an_invalid_property(default: SynthResult, tmp_path: Pa
     assert _cfn_lint(path).returncode != 0
 
 
-def test_cdk_cli_synth_is_offline_and_silent(tmp_path: Path) -> None:
-    """`make synth`'s command: no credentials, no network, no warning, no notice."""
+def test_cdk_cli_synth_is_offline_and_says_only_what_it_wrote(tmp_path: Path) -> None:
+    """`make synth`'s commands: no credentials, no network, no warning, no notice; one line per stack."""
     repo = Path(__file__).resolve().parents[1]
     env = {
         key: value
@@ -99,22 +101,64 @@ def test_cdk_cli_synth_is_offline_and_silent(tmp_path: Path) -> None:
         if not key.startswith("AWS_") and key not in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
     }
     env.update(CDK_DISABLE_VERSION_CHECK="1", CDK_DISABLE_CLI_TELEMETRY="true")
-    result = subprocess.run(
-        [
-            str(repo / "node_modules" / ".bin" / "cdk"),
-            "synth",
-            "--no-notices",
-            "--quiet",
-            "-o",
-            str(tmp_path),
-        ],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "" and result.stderr.strip() == "", result.stdout + result.stderr
-    assert (tmp_path / "HighResMetrics.template.json").exists()
+    cli = [
+        str(repo / "node_modules" / ".bin" / "cdk"),
+        "synth",
+        "--no-notices",
+        "--quiet",
+        "-o",
+        str(tmp_path),
+    ]
+    summary = [sys.executable, "-m", "tools.synth_summary", "--outdir", str(tmp_path)]
+    outputs = []
+    for command in (cli, summary):
+        result = subprocess.run(
+            command, cwd=repo, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result)
+    assert all(r.stderr.strip() == "" for r in outputs), [r.stderr for r in outputs]
+    assert outputs[0].stdout.strip() == ""
+    template = tmp_path / "HighResMetrics.template.json"
+    assert outputs[1].stdout.splitlines() == [f"synthesized HighResMetrics -> {template}"]
+    assert template.exists()
+
+
+def test_synth_summary_names_every_stack_and_its_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: an assembly of two targets, with the artifacts that are not stacks
+    artifacts = {
+        "HighResMetrics.assets": {"type": "cdk:asset-manifest"},
+        "HighResMetrics-123456789012-eu-west-1": {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": "HighResMetrics-123456789012-eu-west-1.template.json"},
+        },
+        "HighResMetrics-us-east-1": {
+            "type": "aws:cloudformation:stack",
+            "displayName": "HighResMetrics-us-east-1",
+            "properties": {"templateFile": "HighResMetrics-us-east-1.template.json"},
+        },
+        "Tree": {"type": "cdk:tree"},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": artifacts}))
+
+    code = synth_summary.main(["--outdir", str(tmp_path)])
+
+    assert code == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"synthesized HighResMetrics-123456789012-eu-west-1 -> "
+        f"{tmp_path / 'HighResMetrics-123456789012-eu-west-1.template.json'}",
+        f"synthesized HighResMetrics-us-east-1 -> {tmp_path / 'HighResMetrics-us-east-1.template.json'}",
+    ]
+
+
+def test_synth_summary_without_an_assembly_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = synth_summary.main(["--outdir", str(tmp_path / "missing")])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1 and "no cloud assembly" in captured.err

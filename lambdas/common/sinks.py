@@ -1,16 +1,13 @@
 """Where a sample's datums go: EMF log lines (default) or PutMetricData calls.
 
 Both write the same datums, each stamped with the sample's second, high resolution, with exactly
-the catalogue's dimensions.
+the catalogue's dimensions and units.
 
-`EmfSink` prints one compact EMF document per dimension set (one per cluster, per state, ...)
-through Powertools' `EphemeralMetrics` (its CloudWatch EMF provider without the state `Metrics`
-shares between instances, so nothing leaks from one document or sample to the next). It makes no
-API call; CloudWatch Logs extracts the metrics. Powertools adds a `service` dimension whenever a
-service name is configured (e.g. POWERTOOLS_SERVICE_NAME set by the stack), and an alarm on
-`ClusterName` alone never sees a metric published as `ClusterName`+`service`: each document is
-built by a fresh provider with an empty service name and no default dimensions, so nothing is
-added.
+`EmfSink` prints the documents `common.emf` packs (as few bytes as the EMF specification allows:
+several directives per document, plain numbers, no `Unit` where it is `None`). It makes no API
+call; CloudWatch Logs extracts the metrics. Only the catalogue's dimensions are written: no
+`service` or default dimension is ever added, since an alarm on `ClusterName` alone never sees a
+metric published as `ClusterName`+`service`.
 
 `ApiSink` calls PutMetricData with explicit timestamps, up to 1,000 datums per call (the API's
 limit per request).
@@ -19,15 +16,16 @@ limit per request).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricResolution
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+from common import emf
 from common.catalogue import STORAGE_RESOLUTION
 from common.datum import Datum
 from common.faults import Faults
@@ -51,14 +49,6 @@ class Sink(Protocol):
     def emit(self, datums: Sequence[Datum], timestamp_ms: int) -> SinkResult: ...
 
 
-def by_dimensions(datums: Sequence[Datum]) -> dict[tuple[tuple[str, str], ...], list[Datum]]:
-    """Datums grouped by dimension values, first-seen order: one EMF document per group."""
-    groups: dict[tuple[tuple[str, str], ...], list[Datum]] = {}
-    for d in datums:
-        groups.setdefault(d.dimensions, []).append(d)
-    return groups
-
-
 class EmfSink:
     def __init__(self, namespace: str, logger: Logger | logging.Logger) -> None:
         self._namespace = namespace
@@ -66,21 +56,18 @@ class EmfSink:
 
     def emit(self, datums: Sequence[Datum], timestamp_ms: int) -> SinkResult:
         if is_metrics_disabled():
-            # POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) makes Powertools print nothing.
+            # Powertools' switch (POWERTOOLS_METRICS_DISABLED, or POWERTOOLS_DEV) still silences
+            # metrics, as it did when Powertools wrote them.
             self._logger.warning("metrics disabled by Powertools settings", extra={"dropped": len(datums)})
             return SinkResult(0)
-        for dimensions, group in by_dimensions(datums).items():
-            # service="" (not None): None would fall back to POWERTOOLS_SERVICE_NAME and add `service`.
-            document = EphemeralMetrics(namespace=self._namespace, service="")
-            for name, value in dimensions:
-                document.add_dimension(name=name, value=value)
-            for d in group:
-                document.add_metric(
-                    name=d.spec.name, unit=d.spec.unit.value, value=d.value, resolution=MetricResolution.High
-                )
-            document.set_timestamp(timestamp_ms)
-            document.flush_metrics()
-        return SinkResult(len(datums))
+        finite = [d for d in datums if math.isfinite(d.value)]
+        if len(finite) < len(datums):
+            # JSON has no NaN or infinity; one such value must not cost the sample's other metrics.
+            skipped = sorted({d.spec.name for d in datums if not math.isfinite(d.value)})
+            self._logger.warning("non-finite values not written", extra={"metrics": skipped})
+        for line in emf.documents(finite, self._namespace, timestamp_ms):
+            print(line)
+        return SinkResult(len(finite))
 
 
 class ApiSink:
