@@ -20,14 +20,14 @@ prefer_venv_node()
 import aws_cdk as cdk  # noqa: E402
 
 from stacks.app_factory import build_app  # noqa: E402
-from stacks.deployment_config import ConfigError, context_keys, load_config  # noqa: E402
+from stacks.deployment_config import ConfigError, load_config  # noqa: E402
 
 
 def main() -> int:
     app = cdk.App()
-    context = {key: app.node.try_get_context(key) for key in context_keys()}
+    context = {key: value for key, value in app.node.get_all_context().items() if value is not None}
     try:
-        config = load_config({k: v for k, v in context.items() if v is not None}, REPO_ROOT)
+        config = load_config(context, REPO_ROOT)
     except ConfigError as error:
         print(f"highres-metrics: configuration error: {error}", file=sys.stderr)
         return 2

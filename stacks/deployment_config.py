@@ -7,6 +7,7 @@ accepts, so a typo never becomes a half-configured stack.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.catalogue import DEFAULT_NAMESPACE, Collector
+from common.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 from stacks.log_retention import RETENTION_DAYS
 
 DEFAULT_CONFIG_FILE = "highres.config.json"
@@ -30,7 +31,6 @@ _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _CLUSTER = re.compile(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/)?[A-Za-z0-9_-]{1,255}$")
 _INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_NAMESPACE = re.compile(r"^[A-Za-z0-9._/#:-]{1,255}$")
 _PARAMETER_PATH = re.compile(r"^/[A-Za-z0-9_./-]+$")
 
 
@@ -122,7 +122,13 @@ def _cluster_name(cluster: str) -> str:
 
 
 def load_config(context: Mapping[str, Any], repo_root: Path) -> DeploymentConfig:
-    """Build the config from the config file (if any) overlaid with CDK context values."""
+    """Build the config from the config file (if any) overlaid with CDK context values.
+
+    `context` may be the app's whole context: keys the CDK toolkit and feature flags set
+    (`aws:cdk:...`, `@aws-cdk/...`) are passed over, but a plain key that is not a setting is a typo
+    (`-c samplePeriod=5`) and stops the synth, rather than leaving the default silently in place.
+    """
+    _refuse_unknown_context(context)
     file_name = str(context.get("configFile", DEFAULT_CONFIG_FILE))
     path = (repo_root / file_name).resolve()
     raw: dict[str, Any] = {}
@@ -141,11 +147,23 @@ def load_config(context: Mapping[str, Any], repo_root: Path) -> DeploymentConfig
     return parse_config(raw)
 
 
+def _refuse_unknown_context(context: Mapping[str, Any]) -> None:
+    known = context_keys()
+    for key in context:
+        if any(mark in key for mark in ":@/") or key in known:
+            continue  # the toolkit's and the feature flags' keys always hold one of these marks
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}"
+        raise ConfigError(f"-c {key}: not a setting of this app; {hint}")
+
+
 def parse_config(raw: Mapping[str, Any]) -> DeploymentConfig:
     """Validate a settings mapping (file keys, camelCase) into a DeploymentConfig."""
     unknown = sorted(set(raw) - set(_FIELDS) - {"$comment"})
     if unknown:
-        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
+        close = difflib.get_close_matches(unknown[0], list(_FIELDS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(sorted(_FIELDS))}"
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; {hint}")
     values = {_FIELDS[key][0]: _FIELDS[key][1](key, value) for key, value in raw.items() if key in _FIELDS}
     enabled = values.pop("collectors", tuple(Collector))
     periods = values.get("periods", DEFAULT_PERIODS)
@@ -227,8 +245,8 @@ def _choice(options: tuple[str, ...], normalise: Callable[[str], str]) -> Callab
 
 
 def _namespace(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not _NAMESPACE.match(value) or value.startswith("AWS/"):
-        raise ConfigError(f"{key}: {value!r} is not a custom CloudWatch namespace (1-255 chars, not AWS/...)")
+    if not isinstance(value, str) or not is_custom_namespace(value):
+        raise ConfigError(f"{key}: {value!r} is not a custom CloudWatch namespace ({NAMESPACE_RULE})")
     return value
 
 

@@ -10,12 +10,25 @@ and alarms keep working after the switch.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 DEFAULT_NAMESPACE = "HighResMetrics"
+# CloudWatch's namespace alphabet (PutMetricData reference, "Namespaces" in CloudWatch concepts):
+# letters, digits, space and . - _ / # :, at most 255 characters.
+_NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
+NAMESPACE_RULE = "1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with 'AWS/' or ':'"
 # Every metric is high resolution: one data point per second is the product.
 STORAGE_RESOLUTION = 1
+
+
+def is_custom_namespace(value: str) -> bool:
+    """Whether CloudWatch and CloudFormation accept `value` as this pipeline's namespace: the
+    alphabet above, not CloudFormation's refused leading colon (its pattern is `[^:].*`), and not
+    "AWS/", which is reserved for AWS services. The stack's config and the collectors' settings
+    both ask this, so a namespace cannot pass one and fail the other."""
+    return bool(_NAMESPACE.fullmatch(value)) and not value.startswith(("AWS/", ":"))
 
 
 class Collector(StrEnum):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from common import env_names
-from common.catalogue import DEFAULT_NAMESPACE, Collector
+from common.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 
 ALL_CLUSTERS = "*"
 # The period each collector samples at unless the stack says otherwise: ECS counts change fast and
@@ -21,8 +21,6 @@ ALL_CLUSTERS = "*"
 DEFAULT_PERIOD_SECONDS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
 ALLOWED_PERIODS: tuple[int, ...] = tuple(p for p in range(1, 61) if 60 % p == 0)
 
-# CloudWatch's namespace alphabet (PutMetricData reference); "AWS/" is reserved for AWS services.
-_NAMESPACE = re.compile(r"[0-9A-Za-z.\-_/#: ]{1,255}")
 _CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
 _INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")  # as stacks/deployment_config.py accepts
@@ -76,12 +74,8 @@ def _namespace(raw: str | None) -> str:
     if raw is None or not raw.strip():
         return DEFAULT_NAMESPACE
     value = raw.strip()
-    if not _NAMESPACE.fullmatch(value) or value.startswith(("AWS/", ":")):
-        raise SettingsError(
-            env_names.METRICS_NAMESPACE,
-            raw,
-            "1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with 'AWS/' or ':'",
-        )
+    if not is_custom_namespace(value):
+        raise SettingsError(env_names.METRICS_NAMESPACE, raw, NAMESPACE_RULE)
     return value
 
 
