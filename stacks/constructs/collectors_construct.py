@@ -155,8 +155,8 @@ def _read_statements(
             iam.PolicyStatement(
                 actions=["ecs:DescribeServices"],
                 resources=[
-                    stack.format_arn(service="ecs", resource="service", resource_name=f"{name}/*")
-                    for name in names
+                    stack.format_arn(service="ecs", resource="service", resource_name=pattern)
+                    for pattern in _service_patterns(config)
                 ],
             )
         )
@@ -183,11 +183,29 @@ def _wildcard_reasons(config: DeploymentConfig, stack: Stack) -> dict[str, str]:
             "clusters is '*': DescribeClusters must reach every cluster that ListClusters discovers."
         )
     if config.service_metrics:
-        for name in ["*"] if config.all_clusters else [c.rsplit("/", 1)[-1] for c in config.clusters]:
-            reasons[f"Resource::{ecs_arn}:service/{name}/*"] = (
+        for pattern in _service_patterns(config):
+            reasons[f"Resource::{ecs_arn}:service/{pattern}"] = (
                 "DescribeServices of the cluster's services, whose names are not known at synth."
             )
     return reasons
+
+
+def _service_patterns(config: DeploymentConfig) -> list[str]:
+    """Resource names (after `service/`) of the services DescribeServices may read.
+
+    Services have two ARN formats: `service/<cluster>/<name>` and, for services created before the
+    long format became the default (2021), `service/<name>`. With "*", `service/*` covers both
+    (`*/*` would miss the short one). Listed clusters are scoped by the cluster in the long format
+    only: a short ARN names no cluster, so covering it would mean every service of every cluster.
+    Such a service's DescribeServices is refused and counted in CollectorErrors (README, "Security").
+    """
+    if config.all_clusters:
+        return ["*"]
+    return [f"{_cluster_name(c)}/*" for c in config.clusters]
+
+
+def _cluster_name(cluster: str) -> str:
+    return cluster.rsplit("/", 1)[-1]
 
 
 def _nag_text(value: str, placeholder: str) -> str:
