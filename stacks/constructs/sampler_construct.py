@@ -16,7 +16,7 @@ from constructs import Construct
 from common.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
-from stacks.nag import acknowledge
+from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, render_sampler_definition
 
 # Step Functions vends the state machine's logs through a CloudWatch Logs resource policy, limited
@@ -97,6 +97,7 @@ class Sampler(Construct):
                 retry_attempts=0,
             )
         )
+        skip_checkov(self.log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
         acknowledge(
             role,
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
