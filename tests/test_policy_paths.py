@@ -356,7 +356,10 @@ def runtime_log_requests(resolver: TemplateResolver, function_id: str) -> list[R
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
-    """Every call made through boto3's default session (the collectors' clients) inside moto."""
+    """Every call made through boto3's default session (the collectors' clients) inside moto.
+
+    Recorded at before-parameter-build, before the request is sent: a call moto cannot answer
+    (DescribeVolumeStatus raises NotImplementedError there) is still a call the role must allow."""
     fake_aws(monkeypatch)
     calls: list[Call] = []
 
