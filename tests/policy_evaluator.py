@@ -8,7 +8,9 @@ AWS's policy evaluation logic documents it for one account:
   request is implicitly denied;
 - `Action` / `NotAction` match case-insensitively with `*` and `?`; `Resource` / `NotResource`
   match case-sensitively with the same wildcards (a `*` may span `:` and `/`);
-- `Principal` is `"*"`, `{"AWS": ...}` or `{"Service": ...}`;
+- `Principal` is `"*"`, `{"AWS": ...}` or `{"Service": ...}`; an AWS principal matches `"*"` or
+  the exact ARN only (an account's `:root` does not stand for its roles here, which can only make
+  a path fail, never pass);
 - conditions: every operator in a block must hold, every key in an operator must hold, and any
   one of a key's values is enough. A key missing from the request makes a positive operator false
   and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true; `...IfExists` holds when the key
