@@ -227,6 +227,8 @@ def test_policy_paths_rule_role_may_start_the_sampler(result: SynthResult) -> No
     assert not trusts(resolver, role_id, "lambda.amazonaws.com")
     assert role_allows(resolver, role_id, "states:StartExecution", machine_arn)
     assert not role_allows(resolver, role_id, "states:StartExecution", machine_arn + "-other")
+    granted = {a for s in resolver.role_statements(role_id) for a in _as_list(s["Action"])}
+    assert granted == {"states:StartExecution"}, "the rule role grants nothing else"
 
 
 def functions_the_sampler_cannot_invoke(resolver: TemplateResolver) -> list[str]:
