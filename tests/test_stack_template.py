@@ -93,6 +93,60 @@ def test_state_machine_type_is_configurable(listed: SynthResult) -> None:
     assert listed.synthesized.state_machine.workflow_type == "STANDARD"
 
 
+# AWS's recommended retriers for Lambda Task states (Step Functions developer guide).
+RECOMMENDED_LAMBDA_RETRY = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
+}
+
+
+@pytest.mark.parametrize("workflow", ["EXPRESS", "STANDARD"])
+def test_state_machine_execution_times_out_after_its_last_sample_could_end(workflow: str) -> None:
+    """CDK drops `timeout=` for a text definition: the deployed timeout is the ASL's own."""
+    result = synth(workflowType=workflow)
+    machine = result.synthesized.state_machine
+    assert machine.workflow_type == workflow
+    asl = json.loads(machine.definition)
+    # The slowest branch: its wait, then every attempt running to the Task timeout, retries between.
+    latest_end = 0
+    for branch in asl["States"]["SampleMinute"]["Branches"]:
+        task = _task(branch)
+        (retry,) = task["Retry"]
+        attempts = retry["MaxAttempts"] + 1
+        end = task["Arguments"]["Payload"]["offset"] + attempts * task["TimeoutSeconds"]
+        latest_end = max(latest_end, end + retry["MaxAttempts"] * retry["IntervalSeconds"])
+    assert latest_end < asl["TimeoutSeconds"] <= 180, "a stuck execution ends before a third minute starts"
+
+
+def test_state_machine_logs_to_a_vended_logs_group(default: SynthResult, listed: SynthResult) -> None:
+    """Log groups under /aws/vendedlogs/ need no entry in the account's 5,120-character Logs
+    resource policy, which many state machines would otherwise exhaust."""
+    for result, stack in ((default, "HighResMetrics"), (listed, "HighResMetrics-123456789012-eu-west-1")):
+        ((_, props),) = _of_type(result, "AWS::StepFunctions::StateMachine").items()
+        destination = props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"]
+        log_group = result.template["Resources"][destination["LogGroupArn"]["Fn::GetAtt"][0]]
+        assert log_group["Properties"]["LogGroupName"] == f"/aws/vendedlogs/states/{stack}-sampler"
+
+
+def test_dashboard_name_is_unique_per_region_when_the_target_has_none(
+    default: SynthResult, listed: SynthResult
+) -> None:
+    """Dashboards are global per account: an env-agnostic stack deployed to two regions must not
+    overwrite one dashboard with the other."""
+    ((_, anywhere),) = _of_type(default, "AWS::CloudWatch::Dashboard").items()
+    assert anywhere["DashboardName"] == {"Fn::Join": ["", ["HighResMetrics-", {"Ref": "AWS::Region"}]]}
+    assert default.template["Outputs"]["DashboardName"]["Value"] == anywhere["DashboardName"]
+    ((_, pinned),) = _of_type(listed, "AWS::CloudWatch::Dashboard").items()
+    assert pinned["DashboardName"] == "HighResMetrics-123456789012-eu-west-1"
+    account_only = synth(targets=[{"account": "123456789012"}])
+    ((_, props),) = _of_type(account_only, "AWS::CloudWatch::Dashboard").items()
+    assert props["DashboardName"] == {
+        "Fn::Join": ["", ["HighResMetrics-123456789012-", {"Ref": "AWS::Region"}]]
+    }
+
+
 def test_asl_placeholders_match_substitution_keys(default: SynthResult) -> None:
     machine = default.synthesized.state_machine
     assert deploy_time_placeholders(machine.definition) == set(machine.substitutions)
@@ -159,6 +213,7 @@ def test_asl_every_task_retries_within_its_period_and_catches_everything(default
         task = _task(branch)
         period = periods[task["Arguments"]["FunctionName"]]
         (retry,) = task["Retry"]
+        assert set(retry["ErrorEquals"]) >= RECOMMENDED_LAMBDA_RETRY
         assert "States.ALL" not in retry["ErrorEquals"]
         assert all(error.startswith("Lambda.") for error in retry["ErrorEquals"])
         # Retries are one second apart and must all start before the sample's period is over.
@@ -311,7 +366,8 @@ def test_dashboard_graphs_every_published_metric(listed: SynthResult) -> None:
 
 
 def test_cdk_nag_passes_and_every_suppression_has_a_reason(default: SynthResult, listed: SynthResult) -> None:
-    for result in (default, listed):
+    # Every cluster with service metrics: the service/* acknowledgement must match exactly too.
+    for result in (default, listed, synth(serviceMetrics=True)):
         (report,) = [
             r for r in result.validation_report["pluginReports"] if r["pluginName"] == "AwsSolutions"
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -54,6 +54,23 @@ class Alarms(Construct):
             master_key=key,
             enforce_ssl=True,
         )
+        # A topic policy replaces SNS's default one, so with only the TLS Deny (from enforce_ssl) no
+        # alarm could publish. CloudWatch sends its alarm's ARN and account with each Publish; every
+        # alarm below is named "<name_prefix>-...", so only this stack's alarms (and no other
+        # account's, the confused deputy) may use the topic.
+        stack = Stack.of(self)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": alarm_arn_pattern(stack, name_prefix)},
+                },
+            )
+        )
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         action = actions.SnsAction(self.topic)
@@ -62,7 +79,7 @@ class Alarms(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 spec.alarm_id,
-                alarm_name=f"{name_prefix}-{spec.alarm_id}",
+                alarm_name=alarm_name(name_prefix, spec.alarm_id),
                 alarm_description=f"{spec.summary} Runbook: {spec.runbook}",
                 metric=cloudwatch.Metric(
                     namespace=spec.namespace,
@@ -80,3 +97,18 @@ class Alarms(Construct):
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
             self.alarms[spec.alarm_id] = alarm
+
+
+def alarm_name(name_prefix: str, alarm_id: str) -> str:
+    """Every alarm's name starts with the prefix: the topic policy's SourceArn pattern relies on it."""
+    return f"{name_prefix}-{alarm_id}"
+
+
+def alarm_arn_pattern(stack: Stack, name_prefix: str) -> str:
+    """The ARN of every alarm `alarm_name` can produce, in this stack's account and region."""
+    return stack.format_arn(
+        service="cloudwatch",
+        resource="alarm",
+        resource_name=alarm_name(name_prefix, "*"),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )

@@ -15,7 +15,7 @@ from common import env_names
 from common.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
-from stacks.nag import acknowledge
+from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 from stacks.sampler_definition import collector_timeout_seconds
 
 LAMBDA_ASSET_DIR = Path(__file__).resolve().parents[2] / "lambdas"
@@ -31,6 +31,19 @@ CONSTRUCT_IDS: dict[Collector, str] = {
 }
 # The newest Python runtime (cdk-nag L1), on arm64: 20% cheaper per GB-second than x86_64.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+# checkov findings that do not apply to these functions, each with the reason.
+CHECKOV_FUNCTION_SKIPS = {
+    "CKV_AWS_116": "Step Functions invokes the collectors synchronously (lambda:invoke); a dead-letter "
+    "queue only receives failed asynchronous invocations, so it would stay empty. Failures are caught "
+    "in the ASL and alarmed on (PipelineLambdaErrors).",
+    "CKV_AWS_117": "The collectors call only AWS's public ECS, EC2 and CloudWatch APIs and reach no private "
+    "network; a VPC would add NAT or interface endpoints (billed per hour per AZ) for no isolation gain.",
+    "CKV_AWS_115": "Reserved concurrency comes out of the account's unreserved pool, and accounts at the "
+    "minimum (new accounts have 10) refuse any reservation, so the stack would not deploy. The sampler "
+    "bounds concurrency instead: one invocation per branch, a branch per sample.",
+    "CKV_AWS_173": "The environment holds only the namespace, sink, sampling period and cluster names or "
+    "instance ids, no secret; Lambda encrypts it at rest with an AWS managed key.",
+}
 _SYSTEM_LOG_LEVELS = {
     "DEBUG": lambda_.SystemLogLevel.DEBUG,
     "INFO": lambda_.SystemLogLevel.INFO,
@@ -101,6 +114,9 @@ class CollectorFunctions(Construct):
             function.node.add_dependency(role)
             for finding, reason in _wildcard_reasons(config, stack).items():
                 acknowledge(role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason)
+            for check_id, reason in CHECKOV_FUNCTION_SKIPS.items():
+                skip_checkov(function, check_id, reason)
+            skip_checkov(log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
             self.functions[collector] = function
             self.log_groups[collector] = log_group
 
@@ -155,8 +171,8 @@ def _read_statements(
             iam.PolicyStatement(
                 actions=["ecs:DescribeServices"],
                 resources=[
-                    stack.format_arn(service="ecs", resource="service", resource_name=f"{name}/*")
-                    for name in names
+                    stack.format_arn(service="ecs", resource="service", resource_name=pattern)
+                    for pattern in _service_patterns(config)
                 ],
             )
         )
@@ -183,11 +199,29 @@ def _wildcard_reasons(config: DeploymentConfig, stack: Stack) -> dict[str, str]:
             "clusters is '*': DescribeClusters must reach every cluster that ListClusters discovers."
         )
     if config.service_metrics:
-        for name in ["*"] if config.all_clusters else [c.rsplit("/", 1)[-1] for c in config.clusters]:
-            reasons[f"Resource::{ecs_arn}:service/{name}/*"] = (
+        for pattern in _service_patterns(config):
+            reasons[f"Resource::{ecs_arn}:service/{pattern}"] = (
                 "DescribeServices of the cluster's services, whose names are not known at synth."
             )
     return reasons
+
+
+def _service_patterns(config: DeploymentConfig) -> list[str]:
+    """Resource names (after `service/`) of the services DescribeServices may read.
+
+    Services have two ARN formats: `service/<cluster>/<name>` and, for services created before the
+    long format became the default (2021), `service/<name>`. With "*", `service/*` covers both
+    (`*/*` would miss the short one). Listed clusters are scoped by the cluster in the long format
+    only: a short ARN names no cluster, so covering it would mean every service of every cluster.
+    Such a service's DescribeServices is refused and counted in CollectorErrors (README, "Security").
+    """
+    if config.all_clusters:
+        return ["*"]
+    return [f"{_cluster_name(c)}/*" for c in config.clusters]
+
+
+def _cluster_name(cluster: str) -> str:
+    return cluster.rsplit("/", 1)[-1]
 
 
 def _nag_text(value: str, placeholder: str) -> str:

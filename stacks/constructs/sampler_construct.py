@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -16,11 +16,12 @@ from constructs import Construct
 from common.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
-from stacks.nag import acknowledge
+from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, render_sampler_definition
 
-# An execution samples one minute; anything running past two has lost its minute.
-EXECUTION_TIMEOUT = Duration.minutes(2)
+# Step Functions vends the state machine's logs through a CloudWatch Logs resource policy, limited
+# to 5,120 characters for the account and region; groups under this prefix need no policy entry.
+VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
 
 
 class Sampler(Construct):
@@ -52,6 +53,7 @@ class Sampler(Construct):
         self.log_group = logs.LogGroup(
             self,
             "Logs",
+            log_group_name=f"{VENDED_LOGS_PREFIX}{Stack.of(self).stack_name}-sampler",
             retention=RETENTION_DAYS[config.log_retention_days],
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -65,7 +67,8 @@ class Sampler(Construct):
             },
             state_machine_type=sfn.StateMachineType.EXPRESS if express else sfn.StateMachineType.STANDARD,
             role=role,
-            timeout=EXECUTION_TIMEOUT,
+            # No `timeout=`: CDK ignores it for a definition body given as text. The execution
+            # timeout is the ASL's own TimeoutSeconds (statemachines/sampler.asl.json).
             # ERROR level without execution data: a failed sample is logged, a healthy minute costs nothing.
             logs=sfn.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ERROR, include_execution_data=False
@@ -94,6 +97,7 @@ class Sampler(Construct):
                 retry_attempts=0,
             )
         )
+        skip_checkov(self.log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
         acknowledge(
             role,
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
