@@ -13,9 +13,8 @@ from enum import StrEnum
 
 from common import catalogue as cat
 from common.catalogue import Collector, MetricSpec
-from stacks.deployment_config import DeploymentConfig
+from stacks.deployment_config import HIGH_RESOLUTION_PERIOD, DeploymentConfig
 
-HIGH_RESOLUTION_PERIOD = 10  # seconds; the shortest alarm period on one-second metrics
 STANDARD_PERIOD = 60
 
 

@@ -24,6 +24,9 @@ WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
 SINKS = ("emf", "api")
 # Defaults: ECS every second (the product); EC2/EBS every 5 s because EC2 Describe* throttling
 # budgets are shared with every other tool in the account.
+# Seconds: the period of the alarms on one-second account metrics, the shortest a CloudWatch alarm
+# takes (10, 30, then multiples of 60). Thresholds given in seconds must be whole periods of it.
+HIGH_RESOLUTION_PERIOD = 10
 DEFAULT_PERIODS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -319,9 +322,18 @@ def _alarm_thresholds(key: str, value: Any) -> AlarmThresholds:
     unknown = sorted(set(given) - set(parsers))
     if unknown:
         raise ConfigError(f"{key}: unknown threshold(s) {', '.join(unknown)}; known: {', '.join(parsers)}")
-    return AlarmThresholds(
+    thresholds = AlarmThresholds(
         **{parsers[name][0]: parsers[name][1](f"{key}.{name}", v) for name, v in given.items()}
     )
+    stuck = thresholds.pending_stuck_seconds
+    if stuck % HIGH_RESOLUTION_PERIOD:
+        below = max(stuck - stuck % HIGH_RESOLUTION_PERIOD, 30)
+        above = stuck - stuck % HIGH_RESOLUTION_PERIOD + HIGH_RESOLUTION_PERIOD
+        raise ConfigError(
+            f"{key}.pendingStuckSeconds: {stuck} is not a whole number of the alarm's "
+            f"{HIGH_RESOLUTION_PERIOD}-second periods; use {below} or {above}"
+        )
+    return thresholds
 
 
 def _optional(parse: Callable[[str, Any], int]) -> Callable[[str, Any], int | None]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from common import env_names
 from common.catalogue import Collector
+from common.settings import SettingsError, load_settings
 from stacks.deployment_config import ConfigError, Target, load_config, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +71,11 @@ def test_targets_name_stacks_predictably() -> None:
         ({"clusters": ["a"], "alarmClusters": ["b"]}, "alarmClusters: b not in clusters"),
         ({"cluster": "a"}, "unknown setting(s) cluster"),
         ({"ruleEnabled": "maybe"}, "ruleEnabled: 'maybe' is not true or false"),
+        ({"namespace": ":Foo"}, "not starting with 'AWS/' or ':'"),
+        ({"namespace": "Team\u00e9"}, "is not a custom CloudWatch namespace"),
+        ({"namespace": "x" * 256}, "is not a custom CloudWatch namespace"),
+        ({"alarmThresholds": {"pendingStuckSeconds": 45}}, "45 is not a whole number of the alarm's"),
+        ({"nameSpace": "Foo"}, "unknown setting(s) nameSpace; did you mean namespace?"),
     ],
 )
 def test_bad_settings_give_one_line_errors(settings: dict[str, object], message: str) -> None:
@@ -87,3 +97,70 @@ def test_collectors_setting_chooses_what_is_deployed() -> None:
     assert parse_config({"collectors": "ecs_counts"}).periods == {Collector.ECS_COUNTS: 1}
     with pytest.raises(ConfigError, match="collectors: give one or more of ecs_counts, ec2_ebs_state"):
         parse_config({"collectors": ["ecs", "ec2"]})
+
+
+def test_pending_stuck_seconds_names_the_two_values_the_alarm_can_honour() -> None:
+    with pytest.raises(ConfigError, match=r"use 40 or 50$"):
+        parse_config({"alarmThresholds": {"pendingStuckSeconds": 45}})
+    assert parse_config({"alarmThresholds": {"pendingStuckSeconds": 50}}).alarms.pending_stuck_seconds == 50
+
+
+@pytest.mark.parametrize("namespace", ["My Team/High Res", "a:b", "ops#1", "x" * 255])
+def test_namespace_rule_is_cloudwatchs_and_the_collectors_agree(namespace: str) -> None:
+    # given a namespace CloudWatch accepts (spaces included)
+    config = parse_config({"namespace": namespace})
+    # then the collectors' runtime settings accept the same value the stack sets
+    settings = load_settings({env_names.METRICS_NAMESPACE: config.namespace}, Collector.ECS_COUNTS)
+    assert settings.namespace == namespace
+
+
+@pytest.mark.parametrize("namespace", [":Foo", "AWS/Mine", "tab\there", ""])
+def test_namespace_refused_by_the_stack_is_refused_by_the_collectors(namespace: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_config({"namespace": namespace})
+    if namespace:  # an empty variable means the default namespace to the collectors
+        with pytest.raises(SettingsError):
+            load_settings({env_names.METRICS_NAMESPACE: namespace}, Collector.ECS_COUNTS)
+
+
+def test_unknown_context_key_names_the_closest_setting() -> None:
+    with pytest.raises(
+        ConfigError, match=r"^-c samplePeriod: not a setting of this app; did you mean samplePeriods\?$"
+    ):
+        load_config({"samplePeriod": "5"}, REPO_ROOT)
+
+
+def test_context_keys_of_the_cdk_toolkit_and_feature_flags_are_not_ours_to_refuse() -> None:
+    context = {
+        "aws:cdk:enable-path-metadata": True,
+        "aws:cdk:bundling-stacks": ["**"],
+        "@aws-cdk/core:newStyleStackSynthesis": True,
+        "namespace": "Mine",
+    }
+    assert load_config(context, REPO_ROOT).namespace == "Mine"
+
+
+def test_cdk_app_refuses_an_unknown_context_key_with_one_line(tmp_path: Path) -> None:
+    # given the context the CDK CLI hands the app for `cdk synth -c samplePeriod=5`
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(tmp_path),
+        "CDK_CONTEXT_JSON": json.dumps({"samplePeriod": "5", "aws:cdk:enable-path-metadata": True}),
+    }
+    # when the app runs
+    done = subprocess.run(
+        [sys.executable, "app.py"],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # then it stops with one line naming the key and the fix, and writes no template
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "highres-metrics: configuration error: -c samplePeriod: not a setting of this app; "
+        "did you mean samplePeriods?"
+    ]
+    assert not list(tmp_path.glob("*.template.json"))

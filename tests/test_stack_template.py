@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from common import catalogue as cat
 from common.catalogue import Collector
+from stacks.constructs.alarms_construct import alarm_name
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, deploy_time_placeholders
 from tests.stack_helpers import SynthResult, synth
 
@@ -397,3 +398,31 @@ def test_a_stack_can_deploy_the_ecs_collector_alone() -> None:
     assert not {n for n in names if n.startswith(("Ebs", "Ec2")) or "ec2_ebs_state" in n}
     ((_, dashboard),) = _of_type(ecs_only, "AWS::CloudWatch::Dashboard").items()
     assert "VolumeCount" not in json.dumps(dashboard["DashboardBody"])
+
+
+def test_stack_long_cluster_names_give_alarm_names_cloudwatch_accepts() -> None:
+    # given two 250-character cluster names that differ only at the end, and a namespace with spaces
+    long_a, long_b = "c" * 249 + "a", "c" * 249 + "b"
+    result = synth(
+        clusters=[long_a, long_b],
+        namespace="Team Metrics/High Res",
+        alarmThresholds={"runningTasksMin": 2, "containerInstancesMin": 1},
+    )
+    # then every alarm name fits CloudWatch's 255 characters, keeps the stack prefix, and is unique
+    names = [
+        props["Properties"]["AlarmName"]
+        for props in result.template["Resources"].values()
+        if props["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    assert names and all(len(name) <= 255 and name.startswith("HighResMetrics-") for name in names)
+    assert len(set(names)) == len(names)
+    assert sum(long_a[:100] in name for name in names) == 6  # both clusters' three alarm kinds
+
+
+def test_stack_alarm_name_is_stable_and_short_names_are_untouched() -> None:
+    long_name = alarm_name("HighResMetrics", "EcsTasksStuckPending-" + "x" * 250)
+    assert long_name == alarm_name("HighResMetrics", "EcsTasksStuckPending-" + "x" * 250)
+    assert len(long_name) == 255
+    assert (
+        alarm_name("HighResMetrics", "EcsTasksStuckPending-web") == "HighResMetrics-EcsTasksStuckPending-web"
+    )

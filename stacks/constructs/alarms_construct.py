@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, Duration, Stack
@@ -99,9 +100,24 @@ class Alarms(Construct):
             self.alarms[spec.alarm_id] = alarm
 
 
+# CloudWatch's limit on AlarmName (PutMetricAlarm API reference: length 1-255).
+ALARM_NAME_MAX_LENGTH = 255
+_NAME_HASH_LENGTH = 12
+
+
 def alarm_name(name_prefix: str, alarm_id: str) -> str:
-    """Every alarm's name starts with the prefix: the topic policy's SourceArn pattern relies on it."""
-    return f"{name_prefix}-{alarm_id}"
+    """`<prefix>-<alarm id>`, within CloudWatch's 255 characters.
+
+    Every name starts with the prefix: the topic policy's SourceArn pattern relies on it. An id
+    holds a cluster name (up to 255 characters itself); a name that would be too long is cut and
+    ends in a hash of the whole name, so it is stable across deploys and two long cluster names
+    that share a beginning still get two alarms.
+    """
+    name = f"{name_prefix}-{alarm_id}"
+    if len(name) <= ALARM_NAME_MAX_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:_NAME_HASH_LENGTH]
+    return f"{name[: ALARM_NAME_MAX_LENGTH - _NAME_HASH_LENGTH - 1]}-{digest}"
 
 
 def alarm_arn_pattern(stack: Stack, name_prefix: str) -> str:
