@@ -19,10 +19,11 @@ CDK_OUT ?= cdk.out
 
 setup: .stamp-python .stamp-node .stamp-checkov
 
-.stamp-python: requirements.lock
+.stamp-python: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
 # checkov pins its own boto3, so it gets a virtual environment of its own.
@@ -50,14 +51,14 @@ unit: setup
 
 ## demo: the whole pipeline, one real minute, on the embedded emulator
 demo: setup
-	$(BIN)/python -m tools.demo $(DEMO_ARGS)
+	$(BIN)/python -m local.demo $(DEMO_ARGS)
 
 ## synth: cdk synth with no AWS credentials and no network; templates land in cdk.out/
 # Quiet but not mute: one line per stack says which template was written where.
 synth: setup
 	@env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	  $(CDK) synth $(CDK_FLAGS) --quiet -o $(CDK_OUT) $(SYNTH_ARGS)
-	@$(BIN)/python -m tools.synth_summary --outdir $(CDK_OUT)
+	@$(BIN)/python -m local.synth_summary --outdir $(CDK_OUT)
 
 ## deploy: cdk deploy every configured target (uses your AWS credentials)
 deploy: setup
@@ -72,7 +73,7 @@ bench: synth
 
 ## cost: expected AWS cost per account per day/month, itemized, next to the original design
 cost: synth
-	$(BIN)/python -m tools.estimate_cost --compare-original $(COST_ARGS)
+	$(BIN)/python -m cost --compare-original $(COST_ARGS)
 
 ## lock: re-resolve requirements.in into requirements.lock
 lock:

@@ -9,18 +9,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent
-# lambdas/ is the Lambda asset root; the stack shares the metric catalogue with the collectors.
-sys.path.insert(0, str(REPO_ROOT / "lambdas"))
-
-from stacks.toolchain import prefer_venv_node  # noqa: E402
+from local.toolchain import prefer_venv_node
 
 prefer_venv_node()
 
-import aws_cdk as cdk  # noqa: E402
+import aws_cdk as cdk  # noqa: E402 - after the PATH is set: importing it starts jsii's node
 
 from stacks.app_factory import build_app  # noqa: E402
 from stacks.deployment_config import ConfigError, load_config  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent
 
 
 def main() -> int:

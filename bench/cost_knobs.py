@@ -3,7 +3,7 @@
 Run: python -m bench.cost_knobs
 
 Each variant is synthesized in-process from the default settings plus its change (or estimated with
-a different cluster count or handler duration) and priced by `tools.estimate_cost`, next to the
+a different cluster count or handler duration) and priced by `cost.model`, next to the
 original design at 5 s and 1 s sampling and the project's cost targets. The targets live here (and
 in docs/BENCHMARKS.md) only: they are the project's goals, not something `make cost` tells a user.
 """
@@ -53,34 +53,35 @@ def verdict(name: str, pipeline: float) -> str:
 
 def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
     """The estimate of the default configuration changed by `settings`, priced with `options`."""
+    from cost import cli, items, model
     from stacks.deployment_config import parse_config
-    from tools import estimate_cost as ec
 
-    synthesized = ec.synthesize(parse_config(settings))
+    synthesized = cli.synthesize(parse_config(settings))
     extra = options.get("extra_ms", 0.0)
-    durations = {c: ms + extra for c, ms in ec.HANDLER_DURATION_MS.items()} if extra else {}
-    return ec.estimate(
+    durations = {c: ms + extra for c, ms in items.HANDLER_DURATION_MS.items()} if extra else {}
+    return model.estimate(
         synthesized,
-        ec.Options(clusters=options.get("clusters", ec.DEFAULT_CLUSTERS), durations_ms=durations),
+        model.Options(clusters=options.get("clusters", items.DEFAULT_CLUSTERS), durations_ms=durations),
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.cost_knobs", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
-    from stacks.toolchain import prefer_venv_node
-    from tools import estimate_cost as ec
+    from cost import items, original
+    from local.toolchain import prefer_venv_node
 
     prefer_venv_node()  # before the first aws_cdk import
 
-    original_5s = ec.estimate_original(5).pipeline_usd_per_day
-    original_1s = ec.estimate_original(1).pipeline_usd_per_day
+    original_5s = original.estimate_original(5).pipeline_usd_per_day
+    original_1s = original.estimate_original(1).pipeline_usd_per_day
     rows, results = [], []
     for name, (settings, options) in VARIANTS.items():
         estimate = price(settings, options)
         pipeline = estimate.pipeline_usd_per_day
         largest = max(
-            (i for i in estimate.items if i.category in ec.PIPELINE_CATEGORIES), key=lambda i: i.usd_per_day
+            (i for i in estimate.items if i.category in items.PIPELINE_CATEGORIES),
+            key=lambda i: i.usd_per_day,
         )
         rows.append(
             [

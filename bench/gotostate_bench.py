@@ -84,8 +84,9 @@ def stubbed_client(events: Sequence[dict[str, Any]], *, reverse: bool) -> tuple[
 
 
 def ours(client: Any) -> str | None:
-    from tools.gotostate_history import GoToStateError, find_resume_point
-    from tools.gotostate_resume import read_history
+    from ops.gotostate.errors import GoToStateError
+    from ops.gotostate.history import find_resume_point
+    from ops.gotostate.resume import read_history
 
     try:
         return find_resume_point(read_history(client, EXECUTION_ARN)).state
@@ -134,7 +135,7 @@ def measure(events: Sequence[dict[str, Any]], runs: int) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.gotostate_bench", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
-    from tools.gotostate_history import synthetic_history
+    from ops.gotostate.history import synthetic_history
 
     synthetic = []
     for size in SIZES:

@@ -7,7 +7,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +14,6 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-for _path in (str(REPO_ROOT / "lambdas"), str(REPO_ROOT)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
 
 def machine() -> dict[str, Any]:

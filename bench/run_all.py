@@ -42,7 +42,7 @@ class _Tee(io.TextIOBase):
 
 
 def _cost_estimate() -> int:
-    from tools import estimate_cost
+    from cost import cli as estimate_cost
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):

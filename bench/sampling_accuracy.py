@@ -4,7 +4,7 @@ Run: python -m bench.sampling_accuracy [--minutes N]
 
 Every sample writes `SampleDelay`: milliseconds from the second it describes to the moment its
 handler started. This runs real minutes of the synthesized pipeline on the embedded emulator
-(`tools.emulator`: moto's Step Functions engine runs the sampler ASL, whose Wait states wait until
+(`local.emulator`: moto's Step Functions engine runs the sampler ASL, whose Wait states wait until
 each branch's timestamp, and Lambda runs our handlers), reads SampleDelay back from the emulated
 CloudWatch and summarizes it per collector: p50, p99 and max.
 
@@ -51,19 +51,19 @@ def summarize_sample_delays(values_ms: list[float]) -> dict[str, float]:
 
 
 def emulator_available() -> bool:
-    return importlib.util.find_spec("tools.emulator") is not None
+    return importlib.util.find_spec("local.emulator") is not None
 
 
 def run_emulated(minutes: int) -> dict[str, list[tuple[int, float]]]:
     """(second of the minute, SampleDelay) per collector from `minutes` real minutes on the emulator."""
-    from tools.emulator import EmbeddedAws, read_metrics
-    from tools.estimate_cost import load_synthesized
+    from cost.cli import load_synthesized
+    from local.emulator import EmbeddedAws, read_metrics
 
     synthesized = load_synthesized(None, None)
     with EmbeddedAws() as aws:
         deployment = aws.deploy(synthesized)
-        if importlib.util.find_spec("tools.demo_account") is not None:
-            from tools.demo_account import seed_account
+        if importlib.util.find_spec("local.demo_account") is not None:
+            from local.demo_account import seed_account
 
             seed_account(aws)  # a believable account, so collectors do real work
         # Start on the next whole second rather than waiting for a whole minute, as the demo does.
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sampling accuracy: skipped. It needs the embedded emulator (tools/emulator.py), which runs the "
             "synthesized sampler on moto in real time; without it there is no SampleDelay to read."
         )
-        write_result("sampling_accuracy", {"skipped": "tools.emulator is not available"})
+        write_result("sampling_accuracy", {"skipped": "local.emulator is not available"})
         return 0
     delays = run_emulated(args.minutes)
     summaries = {

@@ -12,9 +12,9 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from local.synthesized import Synthesized
 from stacks.app_factory import build_app
 from stacks.deployment_config import DeploymentConfig, parse_config
-from tools.synthesized import Synthesized
 
 
 @dataclass(frozen=True)

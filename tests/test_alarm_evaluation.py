@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tools.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate
-from tools.synthesized import AlarmDefinition
+from local.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate
+from local.synthesized import AlarmDefinition
 
 START = datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
 

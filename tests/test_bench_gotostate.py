@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bench import gotostate_bench as gb
-from tools.gotostate_history import synthetic_history
+from ops.gotostate.history import synthetic_history
 
 
 def test_gotostate_bench_recorded_histories_ours_right_original_not() -> None:

@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from tools.demo import FAULT_OFFSET, RunResult, run, synthesize
-from tools.demo_account import CLUSTERS, expected_cluster_counts, expected_instance_counts
+from local.demo import FAULT_OFFSET, RunResult, run, synthesize
+from local.demo_account import CLUSTERS, expected_cluster_counts, expected_instance_counts
 
 pytestmark = pytest.mark.e2e
 

@@ -19,10 +19,10 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
+from ops.gotostate import cli as gotostate
+from ops.gotostate.errors import GoToStateError
+from ops.gotostate.resume import Options, plan_resume, redrive_refusal
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
-from tools import gotostate
-from tools.gotostate_history import GoToStateError
-from tools.gotostate_resume import Options, plan_resume, redrive_refusal
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from ops.gotostate import cli as gotostate
 from tests.gotostate_helpers import ROLE_ARN, Emulator, emulated_aws
-from tools import gotostate
 
 pytestmark = pytest.mark.e2e
 ADDED = ["GoToState", "GoToState Resume"]

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from ops.gotostate.errors import GoToStateError
+from ops.gotostate.history import analyse_history, find_resume_point, synthetic_history
 from tests.gotostate_helpers import load_history
-from tools.gotostate_history import GoToStateError, analyse_history, find_resume_point, synthetic_history
 
 
 class History:

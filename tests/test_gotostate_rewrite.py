@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tools.gotostate_history import GoToStateError
-from tools.gotostate_rewrite import (
+from ops.gotostate.errors import GoToStateError
+from ops.gotostate.rewrite import (
     MARKER,
     added_state_names,
     all_state_names,

@@ -9,9 +9,8 @@ import pytest
 
 from common.catalogue import Collector
 from common.settings import Settings
+from cost import cli, items, measure, model, original, pricing, usage
 from tests.stack_helpers import SynthResult, synth
-from tools import estimate_cost as ec
-from tools import pricing
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +19,11 @@ def default() -> SynthResult:
 
 
 @pytest.fixture(scope="module")
-def default_estimate(default: SynthResult) -> ec.Estimate:
-    return ec.estimate(default.synthesized, ec.Options())
+def default_estimate(default: SynthResult) -> items.Estimate:
+    return model.estimate(default.synthesized, model.Options())
 
 
-def _item(estimate: ec.Estimate, name: str) -> ec.Item:
+def _item(estimate: items.Estimate, name: str) -> items.Item:
     (item,) = [i for i in estimate.items if i.name == name]
     return item
 
@@ -44,9 +43,9 @@ def test_pricing_tiers_charge_each_slice_at_its_own_rate() -> None:
 
 
 def test_estimate_default_schedule_invokes_72_times_a_minute(
-    default: SynthResult, default_estimate: ec.Estimate
+    default: SynthResult, default_estimate: items.Estimate
 ) -> None:
-    branches = ec.sampler_branches(default.synthesized)
+    branches = usage.sampler_branches(default.synthesized)
     samples = default_estimate.assumptions["samples"]
 
     assert len(branches) == 72
@@ -56,7 +55,7 @@ def test_estimate_default_schedule_invokes_72_times_a_minute(
     assert _item(default_estimate, "Step Functions Express requests").quantity_per_day == 1440
 
 
-def test_estimate_express_duration_spans_the_minute_at_64_mb(default_estimate: ec.Estimate) -> None:
+def test_estimate_express_duration_spans_the_minute_at_64_mb(default_estimate: items.Estimate) -> None:
     item = _item(default_estimate, "Step Functions Express duration")
 
     # 1,440 executions of 59 s (last branch) + the task, rounded up to 100 ms, at 64 MB
@@ -65,8 +64,8 @@ def test_estimate_express_duration_spans_the_minute_at_64_mb(default_estimate: e
 
 
 def test_estimate_express_memory_grows_past_64_mb_only_for_huge_definitions() -> None:
-    assert ec.express_memory_mb(definition_bytes=160_000, input_bytes=40, branches=72) == 64
-    assert ec.express_memory_mb(definition_bytes=20 * 1024 * 1024, input_bytes=40, branches=72) == 128
+    assert model.express_memory_mb(definition_bytes=160_000, input_bytes=40, branches=72) == 64
+    assert model.express_memory_mb(definition_bytes=20 * 1024 * 1024, input_bytes=40, branches=72) == 128
 
 
 def test_estimate_standard_transitions_are_counted_from_the_asl() -> None:
@@ -74,7 +73,7 @@ def test_estimate_standard_transitions_are_counted_from_the_asl() -> None:
     standard = synth(workflowType="STANDARD")
 
     # when
-    estimate = ec.estimate(standard.synthesized, ec.Options())
+    estimate = model.estimate(standard.synthesized, model.Options())
 
     # then: the Parallel state plus Wait and Task in each of the 72 branches, every minute
     item = _item(estimate, "Step Functions Standard state transitions")
@@ -84,18 +83,18 @@ def test_estimate_standard_transitions_are_counted_from_the_asl() -> None:
 
 
 def test_estimate_original_design_transitions_per_execution() -> None:
-    assert ec.state_transitions(ec.original_asl(5)["States"], "Sample") == 1 + 12 * 2
-    assert ec.state_transitions(ec.original_asl(1)["States"], "Sample") == 1 + 60 * 2
+    assert usage.state_transitions(original.original_asl(5)["States"], "Sample") == 1 + 12 * 2
+    assert usage.state_transitions(original.original_asl(1)["States"], "Sample") == 1 + 60 * 2
 
 
 def test_estimate_emf_bytes_are_measured_from_the_real_handler(
-    default: SynthResult, default_estimate: ec.Estimate
+    default: SynthResult, default_estimate: items.Estimate
 ) -> None:
     samples = default_estimate.assumptions["samples"]
     spec = next(f for f in default.synthesized.functions.values() if f.handler.startswith("ecs_counts."))
     environment = tuple(sorted(spec.environment.items()))
 
-    more = ec.measure_sample(spec.handler, environment, clusters=6, services_per_cluster=0)
+    more = measure.measure_sample(spec.handler, environment, clusters=6, services_per_cluster=0)
 
     # 4 datums per cluster + 3 health datums, all printed as EMF
     assert samples["ecs_counts"]["datums"] == 3 * 4 + 3
@@ -106,7 +105,7 @@ def test_estimate_emf_bytes_are_measured_from_the_real_handler(
 
 
 def test_estimate_api_sink_pays_put_metric_data_instead_of_emf_bytes(default: SynthResult) -> None:
-    estimate = ec.estimate(default.synthesized, ec.Options(sink="api"))
+    estimate = model.estimate(default.synthesized, model.Options(sink="api"))
 
     calls = _item(estimate, "PutMetricData (ecs_counts)")
     assert calls.quantity_per_day == 86_400  # 15 datums fit in one call per sample
@@ -117,16 +116,16 @@ def test_estimate_api_sink_pays_put_metric_data_instead_of_emf_bytes(default: Sy
 
 
 def test_estimate_platform_log_lines_follow_the_logging_config() -> None:
-    assert ec.platform_log({}) == ("Text", 256, 3)
-    assert ec.platform_log({"LogFormat": "JSON", "SystemLogLevel": "INFO"})[0] == "JSON"
-    assert ec.platform_log({"LogFormat": "JSON", "SystemLogLevel": "WARN"}) == ("JSON>=WARN", 0, 0)
+    assert model.platform_log({}) == ("Text", 256, 3)
+    assert model.platform_log({"LogFormat": "JSON", "SystemLogLevel": "INFO"})[0] == "JSON"
+    assert model.platform_log({"LogFormat": "JSON", "SystemLogLevel": "WARN"}) == ("JSON>=WARN", 0, 0)
 
 
 def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:
     collectors = {collector: Settings() for collector in Collector}
 
-    three = ec.metric_streams(collectors, clusters=3, services_per_cluster=5)
-    ten = ec.metric_streams(collectors, clusters=10, services_per_cluster=5)
+    three = model.metric_streams(collectors, clusters=3, services_per_cluster=5)
+    ten = model.metric_streams(collectors, clusters=10, services_per_cluster=5)
 
     assert three["RunningTask"] == 3
     assert sum(ten.values()) - sum(three.values()) == 7 * 4  # four per-cluster metrics
@@ -134,10 +133,10 @@ def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:
     assert three["SampleDelay"] == 2  # one per collector
     assert "ServiceRunningTask" not in three  # per-service metrics are off by default
     with_services = {c: Settings(ecs_service_metrics=True) for c in Collector}
-    assert ec.metric_streams(with_services, clusters=3, services_per_cluster=5)["ServiceRunningTask"] == 15
+    assert model.metric_streams(with_services, clusters=3, services_per_cluster=5)["ServiceRunningTask"] == 15
 
 
-def test_estimate_alarms_priced_by_resolution(default: SynthResult, default_estimate: ec.Estimate) -> None:
+def test_estimate_alarms_priced_by_resolution(default: SynthResult, default_estimate: items.Estimate) -> None:
     alarms = default.synthesized.alarms
     high = [a for a in alarms if a.period < 60]
 
@@ -147,8 +146,8 @@ def test_estimate_alarms_priced_by_resolution(default: SynthResult, default_esti
     assert item.usd_per_month == pytest.approx(0.30 * len(high) + 0.10 * (len(alarms) - len(high)))
 
 
-def test_estimate_pipeline_excludes_monthly_fees(default_estimate: ec.Estimate) -> None:
-    monthly = {ec.METRICS, ec.ALARMS, ec.FIXED}
+def test_estimate_pipeline_excludes_monthly_fees(default_estimate: items.Estimate) -> None:
+    monthly = {items.METRICS, items.ALARMS, items.FIXED}
 
     assert default_estimate.total_usd_per_day == pytest.approx(
         default_estimate.pipeline_usd_per_day
@@ -163,7 +162,7 @@ def test_estimate_cli_json_is_one_object_with_comparison(
     template = tmp_path / "stack.template.json"
     template.write_text(json.dumps(default.template))
 
-    code = ec.main(["--template", str(template), "--json", "--compare-original"])
+    code = cli.main(["--template", str(template), "--json", "--compare-original"])
 
     assert code == 0
     data = json.loads(capsys.readouterr().out)
@@ -182,7 +181,7 @@ def test_estimate_cli_text_itemizes_and_compares_without_internal_targets(
     template = tmp_path / "stack.template.json"
     template.write_text(json.dumps(default.template))
 
-    code = ec.main(["--template", str(template), "--compare-original"])
+    code = cli.main(["--template", str(template), "--compare-original"])
 
     out = capsys.readouterr().out
     assert code == 0
@@ -199,7 +198,7 @@ def test_estimate_cli_duration_override_replaces_the_lower_bound(
     template = tmp_path / "stack.template.json"
     template.write_text(json.dumps(default.template))
 
-    ec.main(["--template", str(template), "--json", "--duration-ms", "ecs_counts=40"])
+    cli.main(["--template", str(template), "--json", "--duration-ms", "ecs_counts=40"])
 
     data = json.loads(capsys.readouterr().out)
     (compute,) = [i for i in data["breakdown"] if i["name"] == "Lambda compute (ecs_counts)"]
@@ -209,7 +208,7 @@ def test_estimate_cli_duration_override_replaces_the_lower_bound(
 
 def test_estimate_cli_rejects_an_unknown_collector(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        ec.main(["--duration-ms", "lambda=40"])
+        cli.main(["--duration-ms", "lambda=40"])
 
     assert exit_info.value.code == 2
     assert "COLLECTOR=MS" in capsys.readouterr().err
@@ -218,7 +217,7 @@ def test_estimate_cli_rejects_an_unknown_collector(capsys: pytest.CaptureFixture
 def test_estimate_cli_missing_template_is_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = ec.main(["--template", str(tmp_path / "nope.json")])
+    code = cli.main(["--template", str(tmp_path / "nope.json")])
 
     assert code == 2
     assert capsys.readouterr().err.strip().startswith("estimate_cost: --template")

@@ -35,6 +35,7 @@ from common.catalogue import (
 from common.datum import Datum, datum
 from common.settings import Settings, SinkKind
 from common.sinks import ApiSink, EmfSink, make_sink
+from local import emulator
 from tests.collector_fixtures import (
     REGION,
     Point,
@@ -43,7 +44,6 @@ from tests.collector_fixtures import (
     points_from_emf,
     recent_minute,
 )
-from tools import emulator
 
 LOG = logging.getLogger("test_sinks")
 NAMESPACE = "Test/HighRes"

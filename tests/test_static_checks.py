@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from local import synth_summary
 from tests.stack_helpers import SynthResult, synth
-from tools import synth_summary
 
 REPO = Path(__file__).resolve().parents[1]
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
@@ -140,7 +140,7 @@ def test_cdk_cli_synth_is_offline_and_says_only_what_it_wrote(tmp_path: Path) ->
         "-o",
         str(tmp_path),
     ]
-    summary = [sys.executable, "-m", "tools.synth_summary", "--outdir", str(tmp_path)]
+    summary = [sys.executable, "-m", "local.synth_summary", "--outdir", str(tmp_path)]
     outputs = []
     for command in (cli, summary):
         result = subprocess.run(

@@ -1,7 +1,7 @@
 """The embedded AWS: moto, with the synthesized stack deployed into it and Lambda running our code.
 
 Used by `make demo` and by the end-to-end tests. Everything it deploys comes from the synthesized
-template (`tools.synthesized`): the sampler ASL with its substitutions resolved against the
+template (`local.synthesized`): the sampler ASL with its substitutions resolved against the
 functions created here, each function's handler, memory, timeout and environment, the rule's
 input and the alarm definitions.
 
@@ -56,10 +56,9 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 )
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
-from tools.synthesized import Synthesized
+from local.synthesized import Synthesized
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LAMBDA_SOURCE = REPO_ROOT / "lambdas"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 MOTO_CONFIG: DefaultConfig = {
@@ -266,9 +265,6 @@ class EmbeddedAws:
         self._mock.start()
         stdout = _StdoutRouter(sys.stdout)
         self.patch(sys, "stdout", stdout)
-        if str(LAMBDA_SOURCE) not in sys.path:
-            sys.path.insert(0, str(LAMBDA_SOURCE))
-            self._undo.append(lambda: sys.path.remove(str(LAMBDA_SOURCE)))
         self.runtime = LambdaRuntime(self.client("cloudwatch"), stdout)
         self._patch_moto()
         return self

@@ -17,7 +17,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_block_store import Volume
 from moto.ecs.models import ecs_backends
 
-from tools.emulator import ACCOUNT, REGION, EmbeddedAws
+from local.emulator import ACCOUNT, REGION, EmbeddedAws
 
 AMI = "ami-12c6146b"  # an image moto ships
 # Running tasks and container instances per cluster (batch runs on Fargate: no instances).

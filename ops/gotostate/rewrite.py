@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from tools.gotostate_history import GoToStateError
+from ops.gotostate.errors import GoToStateError
 
 Definition = dict[str, Any]
 

@@ -18,6 +18,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ops.gotostate.errors import GoToStateError
+
 Event = Mapping[str, Any]
 
 TERMINAL_EVENT_STATUS = {
@@ -51,10 +53,6 @@ _LEAF_FAILURES = frozenset(
 _CAUSE_STATE = re.compile(r"executing the state '(?P<name>.+)' \(entered at the event id #(?P<id>\d+)\)")
 # Following previousEventId from a leaf failure to its state's entry takes a handful of hops.
 _MAX_CHAIN_HOPS = 64
-
-
-class GoToStateError(Exception):
-    """A problem the user can fix; its message is printed as one line, without a traceback."""
 
 
 @dataclass

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from tools.gotostate_history import GoToStateError, ResumePoint, analyse_history, resume_point_from
-from tools.gotostate_rewrite import (
+from ops.gotostate.errors import GoToStateError
+from ops.gotostate.history import ResumePoint, analyse_history, resume_point_from
+from ops.gotostate.rewrite import (
     EXECUTION_INPUT_KEY,
     RESUME_KEY,
     added_state_names,

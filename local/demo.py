@@ -1,7 +1,7 @@
 """Run the whole pipeline locally for a real minute, on the embedded AWS emulator.
 
 Usage:
-    python -m tools.demo [--minutes N] [--output DIR] [--no-chart]
+    python -m local.demo [--minutes N] [--output DIR] [--no-chart]
 
 It synthesizes the CDK app (the same code path as `cdk synth`), deploys what the template holds
 into moto (the sampler ASL, the collector functions with their handlers and environments, the
@@ -33,13 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# lambdas/ is the Lambda asset root: the stack and the handlers import `common.*` from it.
-sys.path[:0] = [p for p in (str(REPO_ROOT / "lambdas"), str(REPO_ROOT)) if p not in sys.path]
-
-from stacks.toolchain import prefer_venv_node  # noqa: E402
+from local.toolchain import prefer_venv_node
 
 prefer_venv_node()
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUTPUT = REPO_ROOT / "out" / "demo"
 # Demo-only settings on top of highres.config.json: per-cluster alarms need cluster names at
@@ -93,9 +91,9 @@ def synthesize(outdir: Path) -> Any:
     """Synthesize the app as `cdk synth` does (config file + demo context), cdk-nag included."""
     import aws_cdk as cdk
 
+    from local.synthesized import Synthesized
     from stacks.app_factory import build_app
     from stacks.deployment_config import load_config
-    from tools.synthesized import Synthesized
 
     config = load_config(DEMO_CONTEXT, REPO_ROOT)
     app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
@@ -109,9 +107,9 @@ def synthesize(outdir: Path) -> Any:
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
     from common.env_names import SAMPLE_PERIOD_SECONDS
-    from tools.alarm_evaluation import evaluate
-    from tools.demo_account import Change, seed_account
-    from tools.emulator import EmbeddedAws, read_metrics
+    from local.alarm_evaluation import evaluate
+    from local.demo_account import Change, seed_account
+    from local.emulator import EmbeddedAws, read_metrics
 
     with EmbeddedAws() as aws:
         if progress:
@@ -463,7 +461,7 @@ class _ProgressAdapter:
 
 
 def run_cli() -> int:
-    """`python -m tools.demo`: `main` with every temporary file of the run (ours, jsii's, node's)
+    """`python -m local.demo`: `main` with every temporary file of the run (ours, jsii's, node's)
     in one scratch folder that goes when the process does, Ctrl-C included."""
     scratch = tempfile.mkdtemp(prefix="highres-demo-")
     os.environ["TMPDIR"] = tempfile.tempdir = scratch
