@@ -34,3 +34,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     fake_aws(monkeypatch)
     with mock_aws():
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is an end-to-end test (`make unit` leaves them out)."""
+    e2e = REPO_ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)

@@ -17,7 +17,7 @@ import pytest
 from local import synth_summary
 from tests.stack_helpers import SynthResult, synth
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 # checkov pins its own boto3, so `make setup` installs it into a virtual environment of its own.
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
@@ -125,7 +125,7 @@ def test_cfn_lint_catches_an_invalid_property(default: SynthResult, tmp_path: Pa
 
 def test_cdk_cli_synth_is_offline_and_says_only_what_it_wrote(tmp_path: Path) -> None:
     """`make synth`'s commands: no credentials, no network, no warning, no notice; one line per stack."""
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     env = {
         key: value
         for key, value in os.environ.items()

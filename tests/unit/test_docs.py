@@ -9,7 +9,7 @@ from common.catalogue import ALL_METRICS, Collector
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
 from stacks.deployment_config import context_keys, parse_config
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_readme_documents_every_setting() -> None:

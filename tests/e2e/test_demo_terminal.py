@@ -27,7 +27,7 @@ from common.catalogue import ALL_METRICS, SAMPLE_DELAY
 
 pytestmark = pytest.mark.e2e
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO = [sys.executable, "-m", "local.demo", "--no-chart"]
 # A demo minute takes about 75 s on this 2-core machine; the bound only stops a hang.
 RUN_BOUND_S = 420

@@ -686,7 +686,7 @@ def test_cli_warns_when_a_state_reads_the_whole_execution_input(
 
 # --- an endpoint that never answers ----------------------------------------------------------
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @contextmanager

@@ -282,7 +282,7 @@ def test_rewrite_diff_shows_new_start() -> None:
     assert '+  "StartAt": "GoToState",' in diff
 
 
-_ASL_VALIDATOR = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "asl-validator"
+_ASL_VALIDATOR = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "asl-validator"
 
 
 @pytest.mark.skipif(not _ASL_VALIDATOR.exists(), reason="asl-validator comes with `make setup` (npm ci)")

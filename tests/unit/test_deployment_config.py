@@ -15,7 +15,7 @@ from common.catalogue import Collector
 from common.settings import SettingsError, load_settings
 from stacks.deployment_config import ConfigError, Target, load_config, parse_config
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_sample_ecs_every_second_and_ec2_every_five() -> None:
