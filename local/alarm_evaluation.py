@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from local.synthesized import AlarmDefinition
+from stacks.alarm_catalogue import AlarmSpec, Missing
 
 ALARM, OK, INSUFFICIENT = "ALARM", "OK", "INSUFFICIENT_DATA"
 
@@ -42,7 +42,7 @@ _STATISTICS: dict[str, Callable[[Sequence[float]], float]] = {
 class Verdict:
     """How one alarm fared over the run."""
 
-    alarm: AlarmDefinition
+    alarm: AlarmSpec
     state: str  # after the last evaluation: ALARM, OK, INSUFFICIENT_DATA, or "not evaluated"
     first_alarm: datetime | None
     evaluations: int
@@ -54,7 +54,7 @@ class Verdict:
 
 
 def evaluate(
-    alarm: AlarmDefinition, points: Sequence[tuple[datetime, float]], start: datetime, end: datetime
+    alarm: AlarmSpec, points: Sequence[tuple[datetime, float]], start: datetime, end: datetime
 ) -> Verdict:
     """Evaluate `alarm` at every period boundary in [start, end] whose whole window was observed.
 
@@ -81,16 +81,16 @@ def evaluate(
     return Verdict(alarm, state, first_alarm, evaluations, int(window.total_seconds()))
 
 
-def _state(results: list[bool | None], alarm: AlarmDefinition, previous: str) -> str:
-    missing = alarm.treat_missing_data
-    if missing == "breaching":
+def _state(results: list[bool | None], alarm: AlarmSpec, previous: str) -> str:
+    missing = alarm.missing
+    if missing == Missing.BREACHING:
         judged = [True if r is None else r for r in results]
-    elif missing == "notBreaching":
+    elif missing == Missing.NOT_BREACHING:
         judged = [False if r is None else r for r in results]
     else:
         judged = [r for r in results if r is not None]
         if not judged:
-            return previous if missing == "ignore" and previous != "not evaluated" else INSUFFICIENT
+            return previous if missing == Missing.IGNORE and previous != "not evaluated" else INSUFFICIENT
     return ALARM if sum(judged) >= alarm.datapoints_to_alarm else OK
 
 

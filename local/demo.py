@@ -305,7 +305,7 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
         else:
             text = f"[green]{verdict.state}[/]"
         alarms.add_row(
-            alarm.name.split("-", 1)[-1],
+            alarm.alarm_id,
             f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})",
             f"{alarm.period} s x {alarm.evaluation_periods} ({alarm.datapoints_to_alarm})",
             text,

@@ -390,7 +390,7 @@ class EmbeddedAws:
                 DatapointsToAlarm=alarm.datapoints_to_alarm,
                 Threshold=alarm.threshold,
                 ComparisonOperator=alarm.comparison,
-                TreatMissingData=alarm.treat_missing_data,
+                TreatMissingData=alarm.missing,
             )
         return Deployment(state_machine_arn, arns, namespace)
 

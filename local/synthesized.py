@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stacks.alarm_catalogue import ALARM_ID_METADATA, AlarmSpec, Comparison, Missing
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ASSEMBLY = REPO_ROOT / "cdk.out"
 
@@ -51,22 +53,6 @@ class StateMachineSpec:
             ),
             self.definition,
         )
-
-
-@dataclass(frozen=True)
-class AlarmDefinition:
-    name: str
-    namespace: str
-    metric_name: str
-    dimensions: dict[str, Any]
-    statistic: str
-    period: int
-    comparison: str
-    threshold: float
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    treat_missing_data: str
-    description: str
 
 
 @dataclass(frozen=True)
@@ -149,23 +135,30 @@ class Synthesized:
         return parsed
 
     @property
-    def alarms(self) -> list[AlarmDefinition]:
+    def alarms(self) -> list[AlarmSpec]:
+        """Every single-metric alarm, as the catalogue's record (its id from the resource's metadata)."""
         result = []
-        for props in self.resources("AWS::CloudWatch::Alarm").values():
+        for logical_id, resource in self.template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::CloudWatch::Alarm" or "MetricName" not in resource["Properties"]:
+                continue
+            props = resource["Properties"]
+            summary, runbook = AlarmSpec.split_description(props.get("AlarmDescription", ""))
             result.append(
-                AlarmDefinition(
+                AlarmSpec(
+                    alarm_id=resource.get("Metadata", {}).get(ALARM_ID_METADATA, logical_id),
                     name=props["AlarmName"],
                     namespace=props["Namespace"],
                     metric_name=props["MetricName"],
                     dimensions={d["Name"]: d["Value"] for d in props.get("Dimensions", [])},
                     statistic=props.get("Statistic") or props.get("ExtendedStatistic", ""),
                     period=int(props["Period"]),
-                    comparison=props["ComparisonOperator"],
+                    comparison=Comparison(props["ComparisonOperator"]),
                     threshold=float(props["Threshold"]),
                     evaluation_periods=int(props["EvaluationPeriods"]),
                     datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
-                    treat_missing_data=props.get("TreatMissingData", "missing"),
-                    description=props.get("AlarmDescription", ""),
+                    missing=Missing(props.get("TreatMissingData", Missing.MISSING)),
+                    summary=summary,
+                    runbook=runbook,
                 )
             )
         return result

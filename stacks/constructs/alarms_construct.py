@@ -14,16 +14,19 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.alarm_catalogue import AlarmSpec, Comparison, Missing
+from stacks.alarm_catalogue import ALARM_ID_METADATA, AlarmSpec, Comparison, Missing
 
 _COMPARISONS = {
     Comparison.GREATER: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     Comparison.GREATER_OR_EQUAL: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     Comparison.LESS: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    Comparison.LESS_OR_EQUAL: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
 }
 _MISSING = {
     Missing.BREACHING: cloudwatch.TreatMissingData.BREACHING,
     Missing.NOT_BREACHING: cloudwatch.TreatMissingData.NOT_BREACHING,
+    Missing.IGNORE: cloudwatch.TreatMissingData.IGNORE,
+    Missing.MISSING: cloudwatch.TreatMissingData.MISSING,
 }
 
 
@@ -81,7 +84,7 @@ class Alarms(Construct):
                 self,
                 spec.alarm_id,
                 alarm_name=alarm_name(name_prefix, spec.alarm_id),
-                alarm_description=f"{spec.summary} Runbook: {spec.runbook}",
+                alarm_description=spec.description,
                 metric=cloudwatch.Metric(
                     namespace=spec.namespace,
                     metric_name=spec.metric_name,
@@ -95,6 +98,7 @@ class Alarms(Construct):
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 treat_missing_data=_MISSING[spec.missing],
             )
+            alarm.node.default_child.add_metadata(ALARM_ID_METADATA, spec.alarm_id)  # type: ignore[union-attr]
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
             self.alarms[spec.alarm_id] = alarm

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from common import catalogue as cat
 from common.catalogue import Collector
+from stacks.alarm_catalogue import Missing, account_alarms
 from stacks.constructs.alarms_construct import alarm_name
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, deploy_time_placeholders
 from tests.stack_helpers import SynthResult, synth
@@ -309,6 +310,17 @@ def test_every_alarm_notifies_on_alarm_and_ok(default: SynthResult) -> None:
         assert props["OKActions"] == [{"Ref": topic_id}]
 
 
+def test_alarms_read_back_from_the_template_are_the_catalogues_records(listed: SynthResult) -> None:
+    # given the catalogue's account alarms for this config, and the template's alarms read back
+    catalogue = {spec.alarm_id: spec for spec in account_alarms(listed.config)}
+    deployed = {alarm.alarm_id: alarm for alarm in listed.synthesized.alarms}
+    # then every catalogue alarm is deployed exactly as the catalogue defines it, under its name
+    assert catalogue and set(catalogue) <= set(deployed)
+    for alarm_id, spec in catalogue.items():
+        assert deployed[alarm_id] == spec
+        assert deployed[alarm_id].name == alarm_name(listed.config.targets[0].stack_name, alarm_id)
+
+
 def test_alarms_on_custom_metrics_watch_what_the_catalogue_publishes(listed: SynthResult) -> None:
     alarms = [a for a in listed.synthesized.alarms if a.namespace == listed.config.namespace]
     assert alarms
@@ -344,7 +356,7 @@ def test_no_samples_alarm_treats_missing_data_as_breaching(default: SynthResult)
     no_samples = [a for a in default.synthesized.alarms if "PipelineNoSamples" in a.name]
     assert len(no_samples) == 2
     for alarm in no_samples:
-        assert alarm.treat_missing_data == "breaching"
+        assert alarm.missing == Missing.BREACHING
         assert alarm.metric_name == cat.SAMPLE_DELAY.name and alarm.statistic == "SampleCount"
 
 

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from local.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate
-from local.synthesized import AlarmDefinition
+from stacks.alarm_catalogue import AlarmSpec, Comparison, Missing
 
 START = datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
 
 
-def _alarm(**overrides: object) -> AlarmDefinition:
-    values: dict[str, object] = {
-        "name": "a",
-        "namespace": "HighResMetrics",
-        "metric_name": "PendingTask",
-        "dimensions": {},
-        "statistic": "Minimum",
-        "period": 10,
-        "comparison": "GreaterThanThreshold",
-        "threshold": 0.0,
-        "evaluation_periods": 3,
-        "datapoints_to_alarm": 3,
-        "treat_missing_data": "notBreaching",
-        "description": "",
-    }
-    values.update(overrides)
-    return AlarmDefinition(**values)  # type: ignore[arg-type]
+def _alarm(**overrides: Any) -> AlarmSpec:
+    alarm = AlarmSpec(
+        alarm_id="a",
+        namespace="HighResMetrics",
+        metric_name="PendingTask",
+        dimensions={},
+        statistic="Minimum",
+        period=10,
+        comparison=Comparison.GREATER,
+        threshold=0.0,
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        missing=Missing.NOT_BREACHING,
+        summary="",
+        runbook="",
+    )
+    return dataclasses.replace(alarm, **overrides)
 
 
 def _series(values: dict[int, float]) -> list[tuple[datetime, float]]:
@@ -60,15 +62,13 @@ def test_datapoints_to_alarm_below_n() -> None:
     [("breaching", ALARM), ("notBreaching", OK), ("missing", INSUFFICIENT), ("ignore", INSUFFICIENT)],
 )
 def test_missing_data_is_treated_as_configured(treat: str, state: str) -> None:
-    alarm = _alarm(
-        statistic="SampleCount", comparison="LessThanThreshold", threshold=30, treat_missing_data=treat
-    )
+    alarm = _alarm(statistic="SampleCount", comparison=Comparison.LESS, threshold=30, missing=Missing(treat))
     verdict = evaluate(alarm, [], START, START + timedelta(seconds=60))
     assert verdict.state == state
 
 
 def test_sample_count_counts_samples_per_period() -> None:
-    alarm = _alarm(statistic="SampleCount", comparison="LessThanThreshold", threshold=8, period=10)
+    alarm = _alarm(statistic="SampleCount", comparison=Comparison.LESS, threshold=8, period=10)
     every_second = _series({s: 1.0 for s in range(60)})
     every_other = _series({s: 1.0 for s in range(0, 60, 2)})
     assert not evaluate(alarm, every_second, START, START + timedelta(seconds=60)).would_alarm
@@ -76,7 +76,7 @@ def test_sample_count_counts_samples_per_period() -> None:
 
 
 def test_windows_longer_than_the_run_are_not_judged() -> None:
-    alarm = _alarm(period=60, evaluation_periods=3, treat_missing_data="breaching")
+    alarm = _alarm(period=60, evaluation_periods=3, missing=Missing.BREACHING)
     verdict = evaluate(alarm, [], START, START + timedelta(seconds=60))
     assert verdict.evaluations == 0 and verdict.state == "not evaluated"
     assert verdict.window_seconds == 180
