@@ -53,10 +53,11 @@ def verdict(name: str, pipeline: float) -> str:
 
 def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
     """The estimate of the default configuration changed by `settings`, priced with `options`."""
-    from cost import cli, items, model
+    from cost import items, model
+    from local.synth import synthesize
     from stacks.deployment_config import parse_config
 
-    synthesized = cli.synthesize(parse_config(settings))
+    synthesized = synthesize(parse_config(settings))
     extra = options.get("extra_ms", 0.0)
     durations = {c: ms + extra for c, ms in items.HANDLER_DURATION_MS.items()} if extra else {}
     return model.estimate(

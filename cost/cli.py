@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -56,6 +55,7 @@ from cost.model import (
     estimate,
 )
 from cost.original import estimate_original
+from local.synth import synthesize
 from local.synthesized import DEFAULT_ASSEMBLY, Synthesized
 from local.toolchain import prefer_venv_node
 
@@ -74,19 +74,6 @@ def load_synthesized(template: Path | None, config_file: str | None) -> Synthesi
     if config_file is None and (DEFAULT_ASSEMBLY / f"{stack_name}.template.json").exists():
         return Synthesized.load(DEFAULT_ASSEMBLY, stack_name)
     return synthesize(config)
-
-
-def synthesize(config: Any) -> Synthesized:
-    """Synthesize the app for a `DeploymentConfig` in-process (cdk-nag included), first stack."""
-    prefer_venv_node()
-    import aws_cdk as cdk
-
-    from stacks.app_factory import build_app
-
-    outdir = Path(tempfile.mkdtemp(prefix="highres-estimate-"))
-    app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
-    app.synth()
-    return Synthesized.load(outdir, stacks[0].stack_name)
 
 
 def _duration_override(text: str) -> tuple[Collector, float]:

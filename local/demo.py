@@ -88,20 +88,14 @@ class RunResult:
 
 
 def synthesize(outdir: Path) -> Any:
-    """Synthesize the app as `cdk synth` does (config file + demo context), cdk-nag included."""
-    import aws_cdk as cdk
-
-    from local.synthesized import Synthesized
-    from stacks.app_factory import build_app
+    """The app as `cdk synth` builds it from the config file plus the demo's context."""
+    from local import synth
     from stacks.deployment_config import load_config
 
-    config = load_config(DEMO_CONTEXT, REPO_ROOT)
-    app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
     try:
-        app.synth()
-    except RuntimeError as error:  # cdk-nag findings or a jsii failure, already printed above
-        raise DemoError(f"cdk synth failed: {str(error).splitlines()[0]}") from None
-    return Synthesized.load(outdir, stacks[0].stack_name)
+        return synth.synthesize(load_config(DEMO_CONTEXT, REPO_ROOT), outdir)
+    except synth.SynthError as error:
+        raise DemoError(str(error)) from None
 
 
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from local.synth import synth_app
 from local.synthesized import Synthesized
-from stacks.app_factory import build_app
 from stacks.deployment_config import DeploymentConfig, parse_config
 
 
@@ -38,9 +36,7 @@ def synth(**settings: Any) -> SynthResult:
 @cache
 def _synth(settings_json: str) -> SynthResult:
     config = parse_config(json.loads(settings_json))
-    outdir = Path(tempfile.mkdtemp(prefix="highres-synth-"))
-    app, stacks = build_app(config, cdk.App(outdir=str(outdir)))
-    app.synth()
+    outdir, stacks = synth_app(config)
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     assertions = Template.from_stack(stacks[0])
