@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib
-import io
 import math
-import os
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 from common.catalogue import Collector
 from common.settings import Settings, load_settings
@@ -20,6 +14,7 @@ from cost.items import (
     EstimateError,
 )
 from cost.usage import collector_of
+from local.handler_runner import function_environment, invoke_capturing, pinned_handler, schedule_event
 
 
 @dataclass(frozen=True)
@@ -32,25 +27,6 @@ class SampleOutput:
 
     def put_metric_data_calls(self) -> int:
         return math.ceil(self.datums / 1000)
-
-
-@dataclass(frozen=True)
-class _Context:
-    function_name: str = "estimate"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:estimate"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-@contextlib.contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _seed(collector: Collector, settings: Settings, clusters: int, services_per_cluster: int) -> None:
@@ -73,16 +49,6 @@ def _seed(collector: Collector, settings: Settings, clusters: int, services_per_
                 ecs.create_service(cluster=name, serviceName=f"service-{s:02d}", taskDefinition="app")
 
 
-class _Http:
-    status_code = 200
-
-
-def _no_impaired_volumes(**_: Any) -> tuple[_Http, dict[str, Any]]:
-    # moto does not implement DescribeVolumeStatus; AWS answers the collector's impaired-only
-    # filter with an empty list on a healthy account.
-    return _Http(), {"VolumeStatuses": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
-
-
 @functools.cache
 def measure_sample(
     handler: str, environment: tuple[tuple[str, str], ...], clusters: int, services_per_cluster: int
@@ -98,35 +64,15 @@ def measure_sample(
         "AWS_REGION": "us-east-1",
     }
     collector = collector_of(handler)
-    module: Any = importlib.import_module(handler.rsplit(".", 1)[0])
     now = int(time.time())
     minute = datetime.fromtimestamp(now - now % 60, UTC)
-    event = {"time": minute.strftime("%Y-%m-%dT%H:%M:%SZ"), "offset": 7}
-    second = (minute + timedelta(seconds=7)).timestamp()
-    with _environment(env), mock_aws():
+    event = schedule_event(minute, 7)
+    with function_environment(env), mock_aws():
         _seed(collector, load_settings(env, collector), clusters, services_per_cluster)
-        module.runtime.cache_clear()
-        saved_clock = module.clock
-        module.clock = lambda: second + 0.05
-        try:
-            runtime = module.runtime()
-            client = getattr(runtime, "ec2", None)
-            if client is not None:
-                client.meta.events.register("before-call.ec2.DescribeVolumeStatus", _no_impaired_volumes)
-            with contextlib.redirect_stdout(io.StringIO()):
-                module.handler(event, _Context())  # warm-up: ListClusters happens once a minute
-            buffer = io.StringIO()
-            log_handler = module.logger.registered_handler
-            saved_stream = log_handler.setStream(buffer)
-            try:
-                with contextlib.redirect_stdout(buffer):
-                    summary = module.handler(event, _Context())
-            finally:
-                log_handler.setStream(saved_stream)
-        finally:
-            module.clock = saved_clock
-            module.runtime.cache_clear()
+        with pinned_handler(handler, now=minute.timestamp() + 7.05) as module:
+            invoke_capturing(module, event)  # warm-up: ListClusters happens once a minute
+            summary, printed = invoke_capturing(module, event)
     if summary.get("errors") or summary.get("dropped"):
         raise EstimateError(f"{handler} did not run a healthy sample on moto: {summary}")
-    lines = [line for line in buffer.getvalue().splitlines() if line]
+    lines = [line for line in printed.splitlines() if line]
     return SampleOutput(sum(len(line.encode()) for line in lines), len(lines), int(summary["emitted"]))

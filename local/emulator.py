@@ -56,6 +56,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 )
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
+from local.handler_runner import FakeLambdaContext, function_environment
 from local.synthesized import Synthesized
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -138,22 +139,6 @@ class _StdoutRouter(io.TextIOBase):
             self.local.buffer = None
 
 
-@dataclass(frozen=True)
-class _Context:
-    """The parts of the Lambda context object Powertools reads."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
 class LambdaRuntime:
     """Runs moto's Lambda invocations with the real handler code, one at a time."""
 
@@ -172,7 +157,7 @@ class LambdaRuntime:
         """Run `function`'s handler on `payload`; returns (response payload, failed)."""
         event = json.loads(payload or b"{}")
         module_name, _, attribute = function.handler.rpartition(".")
-        with self._lock, _environment(function.environment_vars):
+        with self._lock, function_environment(function.environment_vars):
             if self.before_invoke:
                 self.before_invoke(event)
             started = time.time()
@@ -214,7 +199,7 @@ class LambdaRuntime:
         (boto3, Powertools) takes longer than a one-second period on a loaded machine, so without
         this the first samples of a run would start late and be dropped."""
         for handler, environment in handlers.items():
-            with self._lock, _environment(environment), self.stdout.capture():
+            with self._lock, function_environment(environment), self.stdout.capture():
                 self._module(handler.rpartition(".")[0])
 
     def _module(self, name: str) -> Any:
@@ -450,24 +435,8 @@ def _metric_key(metric: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...
     return metric["MetricName"], dimensions
 
 
-@contextlib.contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _context(function: Any) -> _Context:
-    return _Context(
-        function.function_name, function.function_arn, int(function.memory_size), str(uuid.uuid4())
-    )
+def _context(function: Any) -> FakeLambdaContext:
+    return FakeLambdaContext(function.function_name, function.function_arn, int(function.memory_size))
 
 
 def _json_or_none(line: str) -> dict[str, Any] | None:

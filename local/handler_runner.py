@@ -1,0 +1,94 @@
+"""Runs a real collector handler in this process, the way Lambda would, for the emulator, the cost
+model and the benchmarks: one fake context, one way to apply a function's environment, one way
+to pin a handler's clock to a scheduled second and capture what it prints."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+# moto has no DescribeVolumeStatus; AWS answers the collector's impaired-only filter with an empty
+# list on a healthy account.
+_NO_IMPAIRED_VOLUMES: dict[str, Any] = {"VolumeStatuses": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    """The parts of the Lambda context object Powertools reads."""
+
+    function_name: str = "collector"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:collector"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@contextlib.contextmanager
+def function_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` set in os.environ while the block runs, then every one put back as it was."""
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def schedule_event(minute: datetime, offset: int) -> dict[str, Any]:
+    """The sampler's event for the sample at `offset` seconds into the scheduled `minute`."""
+    return {"time": minute.strftime("%Y-%m-%dT%H:%M:%SZ"), "offset": offset}
+
+
+@contextlib.contextmanager
+def pinned_handler(handler: str, *, now: float) -> Iterator[ModuleType]:
+    """The module of `handler` ("ecs_counts.handler.handler") as a fresh container: its clock reads
+    `now`, its cached runtime (settings, clients) is rebuilt inside the block and dropped after it,
+    and an EC2 client answers DescribeVolumeStatus, which moto lacks, with nothing impaired."""
+    module: Any = importlib.import_module(handler.rsplit(".", 1)[0])
+    saved_clock = module.clock
+    module.clock = lambda: now
+    module.runtime.cache_clear()
+    try:
+        ec2 = getattr(module.runtime(), "ec2", None)
+        if ec2 is not None:
+            ec2.meta.events.register(
+                "before-call.ec2.DescribeVolumeStatus", lambda **_: (_Ok(), _NO_IMPAIRED_VOLUMES)
+            )
+        yield module
+    finally:
+        module.clock = saved_clock
+        module.runtime.cache_clear()
+
+
+def invoke_capturing(module: ModuleType, event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """(the handler's summary, everything it wrote: EMF documents and log lines)."""
+    buffer = io.StringIO()
+    log_handler = module.logger.registered_handler
+    saved_stream = log_handler.setStream(buffer)
+    try:
+        with contextlib.redirect_stdout(buffer):
+            summary: dict[str, Any] = module.handler(event, FakeLambdaContext())
+    finally:
+        log_handler.setStream(saved_stream)
+    return summary, buffer.getvalue()
+
+
+class _Ok:
+    status_code = 200
