@@ -7,7 +7,9 @@
 - DescribeVolumeStatus filtered on volume-status.status=impaired: only impaired volumes come back.
 - DescribeSnapshots(OwnerIds=["self"]) filtered on status=pending: only pending snapshots come back.
 
-Each API's failure loses only the metrics it feeds; the others are still written.
+Each API's failure loses only the metrics it feeds; the others are still written. An item in a
+state the catalogue does not know is left out of the counts and reported as one fault per state
+(CollectorErrors), with a log line naming it; a malformed item is skipped the same way.
 """
 
 from __future__ import annotations
@@ -53,6 +55,15 @@ class InstanceCounts:
     impaired: int = 0
     # Watched instance id -> state code (low byte of InstanceState.Code: the high byte is internal).
     watched: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0  # items that are not objects at all
+
+
+def report_unknown(operation: str, states: Counter[str], known: Sequence[str], faults: Faults) -> None:
+    """One fault per state the catalogue lacks ("" when the item had none): such items are in no
+    published count, so a new AWS state shows up as CollectorErrors instead of a silent gap."""
+    for state, items in sorted(states.items()):
+        if state not in known and items:
+            faults.record_unknown_state(operation, state, items)
 
 
 def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Faults) -> list[Datum]:
@@ -63,12 +74,16 @@ def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Fault
     except Exception as exc:  # any failure of one API loses only the metrics that API feeds
         faults.record("DescribeInstanceStatus", exc)
     else:
+        report_unknown("DescribeInstanceStatus", instances.states, INSTANCE_STATES, faults)
+        if instances.malformed:
+            faults.record_malformed("DescribeInstanceStatus", f"{instances.malformed} item(s) not objects")
         datums += instance_datums(instances, settings.watch_instance_ids)
     try:
         volumes = count_volumes(ec2, budget)
     except Exception as exc:
         faults.record("DescribeVolumes", exc)
     else:
+        report_unknown("DescribeVolumes", volumes, VOLUME_STATES, faults)
         datums += [datum(VOLUME_COUNT, volumes[state], **{STATE: state}) for state in VOLUME_STATES]
     try:
         datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
@@ -89,13 +104,24 @@ def count_instances(ec2: EC2Client, watch: Sequence[str], budget: Budget) -> Ins
     )
     for page in pages(listed, budget, "DescribeInstanceStatus"):
         for status in page.get("InstanceStatuses", []):
-            state = status.get("InstanceState", {})
-            counts.states[state.get("Name", "")] += 1
-            checks = (status.get("InstanceStatus", {}), status.get("SystemStatus", {}))
+            if not isinstance(status, dict):
+                counts.malformed += 1
+                continue
+            state = status.get("InstanceState") or {}
+            counts.states[str(state.get("Name") or "")] += 1
+            checks = (status.get("InstanceStatus") or {}, status.get("SystemStatus") or {})
             counts.impaired += any(check.get("Status") == IMPAIRED for check in checks)
             if status.get("InstanceId") in watched:
-                counts.watched[status["InstanceId"]] = state.get("Code", NOT_FOUND_CODE) & 0xFF
+                counts.watched[status["InstanceId"]] = state_code(state.get("Code"))
     return counts
+
+
+def state_code(code: object) -> int:
+    """The low byte of InstanceState.Code (the high byte is internal), or NOT_FOUND_CODE when AWS
+    left the code out: 0 & 0xFF would claim "pending" and -1 & 0xFF is 255, a code that does not exist."""
+    if isinstance(code, int) and not isinstance(code, bool) and code >= 0:
+        return code & 0xFF
+    return NOT_FOUND_CODE
 
 
 def instance_datums(counts: InstanceCounts, watch: Iterable[str]) -> list[Datum]:
@@ -110,7 +136,7 @@ def instance_datums(counts: InstanceCounts, watch: Iterable[str]) -> list[Datum]
 def count_volumes(ec2: EC2Client, budget: Budget) -> Counter[str]:
     listed = ec2.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": VOLUME_PAGE_SIZE})
     return Counter(
-        volume.get("State", "")
+        str(volume.get("State") or "") if isinstance(volume, dict) else ""
         for page in pages(listed, budget, "DescribeVolumes")
         for volume in page.get("Volumes", [])
     )
@@ -127,7 +153,7 @@ def count_impaired_volumes(ec2: EC2Client, budget: Budget) -> int:
         1
         for page in pages(listed, budget, "DescribeVolumeStatus")
         for item in page.get("VolumeStatuses", [])
-        if item.get("VolumeStatus", {}).get("Status") == IMPAIRED
+        if isinstance(item, dict) and (item.get("VolumeStatus") or {}).get("Status") == IMPAIRED
     )
 
 
@@ -141,5 +167,5 @@ def count_pending_snapshots(ec2: EC2Client, budget: Budget) -> int:
         1
         for page in pages(listed, budget, "DescribeSnapshots")
         for snapshot in page.get("Snapshots", [])
-        if snapshot.get("State") == "pending"
+        if isinstance(snapshot, dict) and snapshot.get("State") == "pending"
     )
