@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
@@ -131,13 +132,16 @@ class _Raw:
 
 
 def serve(client: Any, operation: str, bodies: Sequence[bytes], status: int = 200) -> list[str]:
-    """Answer `operation` with `bodies` in turn (the last one again if asked more often); returns the
-    request bodies sent, so a test sees the NextToken of every request."""
+    """Answer `operation` with `bodies`: the first without a NextToken, `token-N` gets the N-th (as
+    `paged` chains them; a single body answers every request). Returns the request bodies sent, so a
+    test sees the NextToken of every request."""
     sent: list[str] = []
 
     def send(request: Any, **_: Any) -> AWSResponse:
-        index = min(len(sent), len(bodies) - 1)
-        sent.append(request.body.decode() if isinstance(request.body, bytes) else str(request.body))
+        text = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+        sent.append(text)
+        token = parse_qs(text).get("NextToken", ["token-0"])[0]
+        index = min(int(token.removeprefix("token-")), len(bodies) - 1)
         headers = HTTPHeaders()
         headers["Content-Type"] = "text/xml;charset=UTF-8"
         return AWSResponse(request.url, status, headers, _Raw(bodies[index]))

@@ -22,6 +22,7 @@ from common.sample import Sample
 from common.settings import Settings
 from common.sinks import SinkResult
 from ec2_ebs_state.collect import collect as collect_ec2
+from ec2_ebs_state.xml_counting import install
 from ecs_counts.collect import ClusterCache
 from ecs_counts.collect import collect as collect_ecs
 from tests.aws_responses import (
@@ -97,9 +98,11 @@ def serve_account(
     }
 
 
-@pytest.fixture
-def ec2() -> Any:
-    return ec2_client(client_config(5))
+@pytest.fixture(params=["botocore parse", "xml counting"])
+def ec2(request: pytest.FixtureRequest) -> Any:
+    """The collector's EC2 client both ways: botocore's full parse, and the handler's streaming count."""
+    client = ec2_client(client_config(5))
+    return install(client) if request.param == "xml counting" else client
 
 
 def test_collector_ec2_counts_the_botocore_recorded_bodies(ec2: Any) -> None:

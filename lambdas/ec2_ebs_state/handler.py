@@ -20,6 +20,7 @@ from common.sample import Clock, Sample
 from common.settings import Settings, load_settings
 from common.sinks import Sink, make_sink
 from ec2_ebs_state.collect import collect
+from ec2_ebs_state.xml_counting import install
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -44,7 +45,8 @@ def runtime() -> Runtime:
     settings = load_settings(os.environ, Collector.EC2_EBS_STATE)
     config = client_config(settings.period_seconds)
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
-    return Runtime(settings, ec2_client(config), sink)
+    # The two large listings are counted from their XML (ec2_ebs_state.xml_counting): ~12x less CPU.
+    return Runtime(settings, install(ec2_client(config)), sink)
 
 
 @logger.inject_lambda_context
