@@ -51,7 +51,7 @@ def both_ways(operation: str, bodies: list[bytes]) -> tuple[list[dict[str, Any]]
     """Every page of `operation` parsed by botocore and by the streaming count."""
     results = []
     for fast in (False, True):
-        client = ec2_client(client_config(5))
+        client: Any = ec2_client(client_config(5))
         if fast:
             install(client)
         serve(client, operation, bodies)
