@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from common import ec2_budget
 from common.catalogue import INSTANCE_STATES, VOLUME_STATES, Collector
 from common.clients import client_config, ec2_client, ecs_client
 from common.datum import Datum
+from common.ec2_budget import Fleet
 from common.faults import Budget, Faults
 from common.runner import run_sample
 from common.sample import Sample
 from common.settings import Settings
 from common.sinks import SinkResult
+from ec2_ebs_state.collect import FleetWatch
 from ec2_ebs_state.collect import collect as collect_ec2
 from ec2_ebs_state.xml_counting import install
 from ecs_counts.collect import ClusterCache
@@ -357,3 +360,44 @@ def test_collector_ecs_nameless_cluster_still_writes_the_rest_and_health(ecs: An
     assert names["RunningTask"] == 0
     assert names["CollectorErrors"] == 1
     assert summary.errors == ["DescribeClusters:MalformedItem"]
+
+
+def test_collector_ec2_predicts_and_reports_a_sample_that_cannot_finish(
+    ec2: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a container whose last sample listed 10,000 instances and 10,000 volumes, at 128 MB
+    serve_account(ec2, [body("describe-instance-status")], [body("describe-volumes")])
+    fleet = FleetWatch(last=Fleet(10_000, 10_000))
+    small = Settings(period_seconds=5, memory_mb=128)
+
+    # when three samples run: the first two at 128 MB, then one with the memory it asked for
+    with caplog.at_level(logging.WARNING):
+        faults = Faults(LOG)
+        collect_ec2(ec2, small, budget=Budget(fixed_clock(T0), T0 + 5), faults=faults, fleet=fleet)
+        fleet.last = Fleet(10_000, 10_000)  # the served account is small: keep the large fleet
+        collect_ec2(ec2, small, budget=Budget(fixed_clock(T0), T0 + 5), faults=Faults(LOG), fleet=fleet)
+        fleet.last = Fleet(10_000, 10_000)
+        collect_ec2(
+            ec2,
+            Settings(period_seconds=5, memory_mb=512),
+            budget=Budget(fixed_clock(T0), T0 + 5),
+            faults=Faults(LOG),
+            fleet=fleet,
+        )
+
+    # then one line (not one per sample), naming the fleet and the memory that fits; no fault counted
+    reports = [r for r in caplog.records if r.getMessage() == "EC2/EBS sample cannot finish in its period"]
+    assert len(reports) == 1
+    line = reports[0].__dict__
+    assert (line["instances"], line["volumes"], line["memory_mb"], line["period_s"]) == (
+        10_000,
+        10_000,
+        128,
+        5,
+    )
+    assert line["memory_needed_mb"] == ec2_budget.memory_needed(Fleet(10_000, 10_000), 5)
+    assert 128 < line["memory_needed_mb"] <= 512
+    assert line["predicted_cpu_s"] > 2.5
+    assert faults.errors == []
+    # the sample itself still ran, and the watch now holds what it listed
+    assert fleet.last == Fleet(1, 2)

@@ -82,6 +82,10 @@ class Faults:
             summary=f"unknown state {state!r}",
         )
 
+    def note(self, summary: str, **extra: object) -> None:
+        """A structured warning that is not a fault (CollectorErrors does not count it)."""
+        self._logger.warning(summary, extra=extra)
+
     def _add(
         self, fault: Fault, message: str, exc_info: bool = False, summary: str = "AWS call failed"
     ) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from common import ec2_budget
 from common.catalogue import (
     IMPAIRED_INSTANCES,
     IMPAIRED_VOLUMES,
@@ -32,6 +33,13 @@ from common.catalogue import (
     VOLUME_STATES,
 )
 from common.datum import Datum, datum
+from common.ec2_budget import (
+    INSTANCE_STATUS_PAGE_SIZE,
+    SNAPSHOT_PAGE_SIZE,
+    VOLUME_PAGE_SIZE,
+    VOLUME_STATUS_PAGE_SIZE,
+    Fleet,
+)
 from common.faults import Budget, Faults
 from common.paging import pages
 from common.settings import Settings
@@ -39,11 +47,6 @@ from common.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
 
-# API maxima per page (DescribeVolumes takes at most 500, the others 1,000).
-INSTANCE_STATUS_PAGE_SIZE = 1000
-VOLUME_PAGE_SIZE = 500
-VOLUME_STATUS_PAGE_SIZE = 1000
-SNAPSHOT_PAGE_SIZE = 1000
 # InstanceStateCode of a watched instance that DescribeInstanceStatus does not return.
 NOT_FOUND_CODE = -1
 IMPAIRED = "impaired"
@@ -66,9 +69,51 @@ def report_unknown(operation: str, states: Counter[str], known: Sequence[str], f
             faults.record_unknown_state(operation, state, items)
 
 
-def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Faults) -> list[Datum]:
-    """The EC2/EBS datums of one sample (health datums excluded); faults recorded, never raised."""
+@dataclass
+class FleetWatch:
+    """The fleet the last sample listed, kept in the container, to predict whether the next sample
+    can finish in its period with this function's CPU share (memory/1,769 of a vCPU)."""
+
+    last: Fleet | None = None
+    reported: int | None = -1  # the memory advice last logged: one line per change, not per sample
+
+    def predict(self, settings: Settings, faults: Faults) -> None:
+        if self.last is None or settings.memory_mb is None:
+            return
+        if ec2_budget.fits(self.last, settings.memory_mb, settings.period_seconds):
+            self.reported = -1
+            return
+        needed = ec2_budget.memory_needed(self.last, settings.period_seconds)
+        if needed == self.reported:
+            return
+        self.reported = needed
+        faults.note(
+            "EC2/EBS sample cannot finish in its period",
+            instances=self.last.instances,
+            volumes=self.last.volumes,
+            memory_mb=settings.memory_mb,
+            period_s=settings.period_seconds,
+            predicted_cpu_s=round(ec2_budget.sample_seconds(self.last, settings.memory_mb), 2),
+            memory_needed_mb=needed,
+            advice=f"set collectorMemoryMb to {needed}"
+            if needed
+            else "lengthen samplePeriods.ec2_ebs_state (a full vCPU is not enough)",
+        )
+
+
+def collect(
+    ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Faults, fleet: FleetWatch | None = None
+) -> list[Datum]:
+    """The EC2/EBS datums of one sample (health datums excluded); faults recorded, never raised.
+
+    With a `fleet` watch, a sample that the last fleet size says cannot finish in its period is
+    reported (one log line naming the fleet and the memory it needs) before its pages run out.
+    """
+    if fleet is not None:
+        fleet.predict(settings, faults)
     datums: list[Datum] = []
+    # What this sample listed; a listing that failed keeps the last sample's size.
+    listed = [fleet.last.instances, fleet.last.volumes] if fleet is not None and fleet.last else [0, 0]
     try:
         instances = count_instances(ec2, settings.watch_instance_ids, budget)
     except Exception as exc:  # any failure of one API loses only the metrics that API feeds
@@ -78,6 +123,7 @@ def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Fault
         if instances.malformed:
             faults.record_malformed("DescribeInstanceStatus", f"{instances.malformed} item(s) not objects")
         datums += instance_datums(instances, settings.watch_instance_ids)
+        listed[0] = sum(instances.states.values())
     try:
         volumes = count_volumes(ec2, budget)
     except Exception as exc:
@@ -85,6 +131,9 @@ def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Fault
     else:
         report_unknown("DescribeVolumes", volumes, VOLUME_STATES, faults)
         datums += [datum(VOLUME_COUNT, volumes[state], **{STATE: state}) for state in VOLUME_STATES]
+        listed[1] = sum(volumes.values())
+    if fleet is not None and any(listed):
+        fleet.last = Fleet(*listed)
     try:
         datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
     except Exception as exc:

@@ -97,15 +97,19 @@ class Listing:
 class _Projector:
     """expat handlers for one body. Depths: 1 the response, 2 its members (requestId, the set,
     nextToken), 3 an item, 4 an item's members, 5 their members. Character data is captured only
-    inside a wanted element, so whitespace and the many unread members cost one call per tag."""
+    inside a wanted element, so whitespace and the many unread members cost one call per tag;
+    what a tag means at depth 4 or 5 is worked out once per tag name and kept."""
 
     __slots__ = (
-        "_fields", "_parents", "_set_tag", "_text", "depth", "envelope", "found", "in_set",
-        "item", "items", "member", "parent", "parser", "root", "target",
+        "_at4", "_at5", "_fields", "_parents", "_set_tag", "_text", "depth", "envelope", "found",
+        "in_set", "item", "items", "member", "parent", "parser", "root", "target",
     )  # fmt: skip
 
     def __init__(self, listing: Listing) -> None:
         self._fields, self._parents, self._set_tag = listing.fields, listing.parents, listing.set_tag
+        # Full tag name -> (its field, or the XML name of a parent whose children are wanted).
+        self._at4: dict[str, tuple[Field | None, str]] = {}
+        self._at5: dict[tuple[str, str], Field | None] = {}
         self._text: list[str] = []
         self.depth = 0
         self.root = ""
@@ -118,28 +122,46 @@ class _Projector:
         self.target: Field | None = None
         self.parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
         self.parser.buffer_text = True
+        self.parser.ordered_attributes = True  # a list per tag, cheaper than a dict; none are read
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
 
-    def _capture(self, target: Field | None) -> None:
-        self.target = target
-        if target is not None:
-            self._text.clear()
-            self.parser.CharacterDataHandler = self._text.append
+    def _meaning4(self, name: str) -> tuple[Field | None, str]:
+        local = name.rpartition("}")[2]
+        field = self._fields.get(local)
+        meaning = (field, "" if field is not None or local not in self._parents else local)
+        self._at4[name] = meaning
+        return meaning
+
+    def _meaning5(self, parent: str, name: str) -> Field | None:
+        field = self._fields.get((parent, name.rpartition("}")[2]))
+        self._at5[parent, name] = field
+        return field
 
     def start(self, name: str, _attrs: object) -> None:
-        self.depth += 1
-        depth = self.depth
+        depth = self.depth = self.depth + 1
+        if depth > 5:
+            return
         if depth == 4:
-            if self.item is not None:
-                local = name.rpartition("}")[2]
-                self._capture(self._fields.get(local))
-                if self.target is None and local in self._parents:
-                    self.parent = local
-                    self.item.setdefault(self._parents[local], {})
+            if self.item is None:
+                return
+            meaning = self._at4.get(name) or self._meaning4(name)
+            field, parent = meaning
+            if field is not None:
+                self.target = field
+                self._text.clear()
+                self.parser.CharacterDataHandler = self._text.append
+            elif parent:
+                self.parent = parent
+                self.item.setdefault(self._parents[parent], {})
         elif depth == 5:
             if self.parent:
-                self._capture(self._fields.get((self.parent, name.rpartition("}")[2])))
+                key = (self.parent, name)
+                field = self._at5[key] if key in self._at5 else self._meaning5(self.parent, name)
+                if field is not None:
+                    self.target = field
+                    self._text.clear()
+                    self.parser.CharacterDataHandler = self._text.append
         elif depth == 3:
             if self.in_set:
                 self.item = {}
@@ -150,32 +172,37 @@ class _Projector:
                 self.member = name
                 self._text.clear()
                 self.parser.CharacterDataHandler = self._text.append
-        elif depth == 1:
+        else:
             self.root = name
 
     def end(self, _name: str) -> None:
         depth = self.depth
-        if self.target is not None and self.item is not None:
-            value = self.target.convert("".join(self._text))
-            if value is not None:
-                holder = self.item
-                for key in self.target.keys[:-1]:
-                    holder = holder.setdefault(key, {})
-                holder[self.target.keys[-1]] = value
+        self.depth = depth - 1
+        target = self.target
+        if target is not None:
             self.target = None
             self.parser.CharacterDataHandler = None
-        elif depth == 2 and self.member:
-            self.envelope[self.member] = "".join(self._text)
-            self.member = ""
-            self.parser.CharacterDataHandler = None
+            if self.item is not None:
+                value = target.convert("".join(self._text))
+                if value is not None:
+                    holder = self.item
+                    for key in target.keys[:-1]:
+                        holder = holder.setdefault(key, {})
+                    holder[target.keys[-1]] = value
+        elif depth > 4:
+            return
         if depth == 4:
             self.parent = ""
-        elif depth == 3 and self.item is not None:
-            self.items.append(self.item)
-            self.item = None
+        elif depth == 3:
+            if self.item is not None:
+                self.items.append(self.item)
+                self.item = None
         elif depth == 2:
+            if self.member:
+                self.envelope[self.member] = "".join(self._text)
+                self.member = ""
+                self.parser.CharacterDataHandler = None
             self.in_set = False
-        self.depth = depth - 1
 
 
 def _envelope(root_tag: str, members: Mapping[str, str]) -> bytes:
