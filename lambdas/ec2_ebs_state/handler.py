@@ -46,7 +46,8 @@ def runtime() -> Runtime:
     settings = load_settings(os.environ, Collector.EC2_EBS_STATE)
     config = client_config(settings.period_seconds)
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
-    # The two large listings are counted from their XML (ec2_ebs_state.xml_counting): ~12x less CPU.
+    # The two large listings are counted from their XML (ec2_ebs_state.xml_counting): 7-10x less
+    # CPU than botocore's parse (bench/ec2_parsing).
     return Runtime(settings, install(ec2_client(config)), sink, FleetWatch())
 
 
