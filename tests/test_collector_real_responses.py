@@ -38,7 +38,7 @@ from tests.aws_responses import (
     volume_item,
     volume_status_item,
 )
-from tests.collector_fixtures import Values, as_values, fixed_clock
+from tests.collector_fixtures import StepClock, Values, as_values, fixed_clock
 
 LOG = logging.getLogger("test_collector_real_responses")
 T0 = 1_800_000_000.0
@@ -401,3 +401,29 @@ def test_collector_ec2_predicts_and_reports_a_sample_that_cannot_finish(
     assert faults.errors == []
     # the sample itself still ran, and the watch now holds what it listed
     assert fleet.last == Fleet(1, 2)
+
+
+def test_collector_ec2_reports_on_the_next_sample_after_one_cut_short(
+    ec2: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a fresh container (no fleet known) and 5 pages of instance statuses, at 128 MB and 1 s
+    items = [instance_status_item(f"i-{n:017x}", "running", 16) for n in range(5000)]
+    serve_account(
+        ec2, paged("describe-instance-status", "instanceStatusSet", items, 1000), [body("describe-volumes")]
+    )
+    fleet, settings = FleetWatch(), Settings(period_seconds=1, memory_mb=128)
+
+    # when the first sample's budget stops the paging after 2 pages, and a second sample follows
+    first = Faults(LOG)
+    collect_ec2(ec2, settings, budget=Budget(StepClock(T0, 0.4), T0 + 1), faults=first, fleet=fleet)
+    with caplog.at_level(logging.WARNING):
+        collect_ec2(ec2, settings, budget=Budget(fixed_clock(T0), T0 + 1), faults=Faults(LOG), fleet=fleet)
+
+    # then the cut-short listing was a fault, and what it saw was enough to predict the next one
+    assert "DescribeInstanceStatus:DeadlineExceeded" in first.errors
+    reports = [
+        r.__dict__ for r in caplog.records if r.getMessage() == "EC2/EBS sample cannot finish in its period"
+    ]
+    assert len(reports) == 1
+    assert reports[0]["instances"] >= 2000
+    assert fleet.last == Fleet(5000, 2)

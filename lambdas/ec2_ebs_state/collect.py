@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 # InstanceStateCode of a watched instance that DescribeInstanceStatus does not return.
 NOT_FOUND_CODE = -1
 IMPAIRED = "impaired"
+# Keys of the items a sample has listed so far (FleetWatch).
+INSTANCES, VOLUMES = "instances", "volumes"
 
 
 @dataclass
@@ -76,6 +78,19 @@ class FleetWatch:
 
     last: Fleet | None = None
     reported: int | None = -1  # the memory advice last logged: one line per change, not per sample
+
+    def observe(self, seen: Counter[str], complete: set[str]) -> None:
+        """Keep what this sample listed. A listing cut short (by the period's budget, typically:
+        the very case to predict) still tells a lower bound, so a container whose first sample
+        could not finish reports it on the next one."""
+        last = self.last or Fleet(0, 0)
+        instances, volumes = seen[INSTANCES], seen[VOLUMES]
+        if INSTANCES not in complete:
+            instances = max(instances, last.instances)
+        if VOLUMES not in complete:
+            volumes = max(volumes, last.volumes)
+        if instances or volumes:
+            self.last = Fleet(instances, volumes)
 
     def predict(self, settings: Settings, faults: Faults) -> None:
         if self.last is None or settings.memory_mb is None:
@@ -112,10 +127,10 @@ def collect(
     if fleet is not None:
         fleet.predict(settings, faults)
     datums: list[Datum] = []
-    # What this sample listed; a listing that failed keeps the last sample's size.
-    listed = [fleet.last.instances, fleet.last.volumes] if fleet is not None and fleet.last else [0, 0]
+    seen: Counter[str] = Counter()  # items listed so far, per listing, even by a listing cut short
+    complete: set[str] = set()
     try:
-        instances = count_instances(ec2, settings.watch_instance_ids, budget)
+        instances = count_instances(ec2, settings.watch_instance_ids, budget, seen)
     except Exception as exc:  # any failure of one API loses only the metrics that API feeds
         faults.record("DescribeInstanceStatus", exc)
     else:
@@ -123,17 +138,17 @@ def collect(
         if instances.malformed:
             faults.record_malformed("DescribeInstanceStatus", f"{instances.malformed} item(s) not objects")
         datums += instance_datums(instances, settings.watch_instance_ids)
-        listed[0] = sum(instances.states.values())
+        complete.add(INSTANCES)
     try:
-        volumes = count_volumes(ec2, budget)
+        volumes = count_volumes(ec2, budget, seen)
     except Exception as exc:
         faults.record("DescribeVolumes", exc)
     else:
         report_unknown("DescribeVolumes", volumes, VOLUME_STATES, faults)
         datums += [datum(VOLUME_COUNT, volumes[state], **{STATE: state}) for state in VOLUME_STATES]
-        listed[1] = sum(volumes.values())
-    if fleet is not None and any(listed):
-        fleet.last = Fleet(*listed)
+        complete.add(VOLUMES)
+    if fleet is not None:
+        fleet.observe(seen, complete)
     try:
         datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
     except Exception as exc:
@@ -145,13 +160,17 @@ def collect(
     return datums
 
 
-def count_instances(ec2: EC2Client, watch: Sequence[str], budget: Budget) -> InstanceCounts:
+def count_instances(
+    ec2: EC2Client, watch: Sequence[str], budget: Budget, seen: Counter[str] | None = None
+) -> InstanceCounts:
     counts = InstanceCounts()
     watched = set(watch)
+    seen = Counter() if seen is None else seen
     listed = ec2.get_paginator("describe_instance_status").paginate(
         IncludeAllInstances=True, PaginationConfig={"PageSize": INSTANCE_STATUS_PAGE_SIZE}
     )
     for page in pages(listed, budget, "DescribeInstanceStatus"):
+        seen[INSTANCES] += len(page.get("InstanceStatuses", []))
         for status in page.get("InstanceStatuses", []):
             if not isinstance(status, dict):
                 counts.malformed += 1
@@ -182,13 +201,17 @@ def instance_datums(counts: InstanceCounts, watch: Iterable[str]) -> list[Datum]
     return datums
 
 
-def count_volumes(ec2: EC2Client, budget: Budget) -> Counter[str]:
+def count_volumes(ec2: EC2Client, budget: Budget, seen: Counter[str] | None = None) -> Counter[str]:
+    seen = Counter() if seen is None else seen
     listed = ec2.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": VOLUME_PAGE_SIZE})
-    return Counter(
-        str(volume.get("State") or "") if isinstance(volume, dict) else ""
-        for page in pages(listed, budget, "DescribeVolumes")
-        for volume in page.get("Volumes", [])
-    )
+    states: Counter[str] = Counter()
+    for page in pages(listed, budget, "DescribeVolumes"):
+        seen[VOLUMES] += len(page.get("Volumes", []))
+        states.update(
+            str(volume.get("State") or "") if isinstance(volume, dict) else ""
+            for volume in page.get("Volumes", [])
+        )
+    return states
 
 
 def count_impaired_volumes(ec2: EC2Client, budget: Budget) -> int:
