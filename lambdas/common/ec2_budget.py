@@ -34,9 +34,10 @@ MAX_REFILL_SHARE = 0.25
 LAMBDA_MB_PER_VCPU = 1769
 LAMBDA_MAX_MB = 10240
 # Client CPU seconds per listed instance, per listed volume and per call on one core, fitted to
-# bench/ec2_parsing with the streaming count (1,000 + 1,000: 37 ms, 10,000 + 10,000: 359 ms, 32
-# calls, on the shared 2-core bench machine under load; instance statuses are ~60% of it, their
-# items being the larger): requests, signing, parsing and the EMF sink included.
+# bench/ec2_parsing with the streaming count (1,000 + 1,000: 31-37 ms, 10,000 + 10,000: 285-359 ms,
+# 32 calls, on the shared 2-core bench machine under load; instance statuses are ~60% of it, their
+# items being the larger): requests, signing, parsing and the EMF sink included. They predict the
+# upper end (10,000: 352 ms; 30,000: 1.05 s against 0.74-1.14 s measured).
 CPU_S_PER_INSTANCE = 20e-6
 CPU_S_PER_VOLUME = 12e-6
 CPU_S_PER_CALL = 1e-3
