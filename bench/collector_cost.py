@@ -272,6 +272,7 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
     from common.settings import Settings
     from common.sinks import EmfSink
     from ec2_ebs_state.collect import collect
+    from ec2_ebs_state.xml_counting import install
 
     with fake_aws(), mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)
@@ -297,8 +298,19 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
     }
     ours_n, theirs_n = samples
     with fake_aws():
+        # One untimed sample first: the replay builds (and keeps) each page's bytes on first request,
+        # which is the bench's cost, not the collector's.
+        warm = install(Replay("ec2", answers).client)
+        collect(
+            warm,
+            Settings(period_seconds=EC2_PERIOD_S),
+            budget=Budget(time.time, time.time() + 600),
+            faults=Faults(LOG),
+        )
         replay = Replay("ec2", answers)
-        meter = CallMeter().attach(replay.client)
+        # as the handler builds it: the two large listings counted from their XML
+        ours_client = install(replay.client)
+        meter = CallMeter().attach(ours_client)
         sink, stdout = EmfSink(NAMESPACE, LOG), _CountingStdout()
         settings = Settings(period_seconds=EC2_PERIOD_S)
         started = time.perf_counter()
@@ -306,7 +318,7 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
             for _ in range(ours_n):
                 faults = Faults(LOG)
                 datums = collect(
-                    replay.client, settings, budget=Budget(time.time, time.time() + 600), faults=faults
+                    ours_client, settings, budget=Budget(time.time, time.time() + 600), faults=faults
                 )
                 sink.emit(datums, int(time.time()) * 1000)
                 counted = sum(d.value for d in datums if d.spec.name == "InstanceCount")

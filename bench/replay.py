@@ -94,8 +94,12 @@ class Replay:
         )
         self._answers = answers
         self._params: dict[str, dict[str, Any]] = {}
-        events = self.client.meta.events
-        name = _service(self.client)
+        self.attach(self.client)
+
+    def attach(self, client: Any) -> None:
+        """Answer `client`'s requests too (a client made elsewhere, e.g. from its own session)."""
+        events = client.meta.events
+        name = _service(client)
         events.register(f"provide-client-params.{name}", self._keep_params)
         events.register(f"before-send.{name}", self._send)
 

@@ -7,7 +7,8 @@ Each benchmark prints its tables and writes bench/results/<name>.json; this also
 bench/results/report.md with all the output, the command, the date and the machine. With
 `--update-docs` that report replaces the generated section of docs/BENCHMARKS.md (between its
 `bench:begin`/`bench:end` markers). `--quick` skips the largest account sizes (10,000 instances,
-500 clusters) and runs one fewer cold-start repetition set, for a fast smoke run.
+500 clusters; 30,000 in ec2_parsing) and runs one fewer cold-start repetition set, for a fast
+smoke run.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ def _cost_estimate() -> int:
 
 
 def benchmarks(quick: bool) -> dict[str, Callable[[], int]]:
-    from bench import cold_start, collector_cost, cost_knobs, gotostate_bench, sampling_accuracy
+    from bench import cold_start, collector_cost, cost_knobs, ec2_parsing, gotostate_bench, sampling_accuracy
 
     return {
         "collector_cost": lambda: collector_cost.main(["--quick"] if quick else []),
+        "ec2_parsing": lambda: ec2_parsing.main(["--quick"] if quick else []),
         "cold_start": lambda: cold_start.main(["--runs", "5"] if quick else []),
         "gotostate": lambda: gotostate_bench.main([]),
         "sampling_accuracy": lambda: sampling_accuracy.main([]),

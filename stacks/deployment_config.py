@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common import ec2_budget
 from common.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 from stacks.log_retention import RETENTION_DAYS
 
@@ -93,8 +94,12 @@ class DeploymentConfig:
     powertools_version: str = "3.37.0"
     # Measured: a handler peaks at ~36 MiB after import (bare boto3: 34), so 128 MB would fit;
     # 256 MB buys twice the CPU for parsing responses (sample delay) for $0.001 a day more
-    # (bench/cost_knobs). Accounts with thousands of instances and volumes want more (README).
+    # (bench/cost_knobs). With the streaming XML count it lists 10,000 instances + 10,000 volumes
+    # in under half a 5 s period (bench/ec2_parsing, docs/BENCHMARKS.md).
     collector_memory_mb: int = 256
+    # Instances (each with a volume) the EC2/EBS collector is expected to list: the synth checks
+    # the EC2 API calls and the CPU that takes against the period and memory.
+    expected_ec2_resources: int = 1000
     # Lambda's own START/END/REPORT lines are INFO-level system logs: at WARN they are not
     # written, which saves about 330 bytes of log ingestion per invocation (~100,000 a day).
     lambda_system_log_level: str = "WARN"
@@ -172,11 +177,47 @@ def parse_config(raw: Mapping[str, Any]) -> DeploymentConfig:
     periods = values.get("periods", DEFAULT_PERIODS)
     values["periods"] = {collector: period for collector, period in periods.items() if collector in enabled}
     config = DeploymentConfig(**values)
+    _check_ec2_budget(config)
     if config.alarm_clusters and not config.all_clusters:
         missing = set(config.alarm_clusters) - {_cluster_name(c) for c in config.clusters}
         if missing:
             raise ConfigError(f"alarmClusters: {', '.join(sorted(missing))} not in clusters")
     return config
+
+
+def _check_ec2_budget(config: DeploymentConfig) -> None:
+    """Refuse an EC2/EBS collector that would use more than its share of the account's EC2 API
+    refill, or whose CPU share cannot list the expected fleet within half its period."""
+    period = config.periods.get(Collector.EC2_EBS_STATE)
+    if period is None:
+        return
+    fleet = ec2_budget.Fleet.of(config.expected_ec2_resources)
+    share = ec2_budget.refill_share(fleet, period)
+    if share > ec2_budget.MAX_REFILL_SHARE:
+        slowest = next(
+            (
+                p
+                for p in range(period, 61)
+                if 60 % p == 0 and ec2_budget.refill_share(fleet, p) <= ec2_budget.MAX_REFILL_SHARE
+            ),
+            None,
+        )
+        remedy = f"a period of at least {slowest} s" if slowest else "fewer resources than any period allows"
+        raise ConfigError(
+            f"expectedEc2Resources: {fleet.instances:,} instances + volumes every {period} s make "
+            f"{ec2_budget.calls_per_second(fleet, period):.1f} EC2 API calls/s, {share:.0%} of the account's "
+            f"{ec2_budget.EC2_REFILL_PER_SECOND:.0f}/s refill (at most {ec2_budget.MAX_REFILL_SHARE:.0%}): "
+            f"set samplePeriods.ec2_ebs_state to {remedy}"
+        )
+    if not ec2_budget.fits(fleet, config.collector_memory_mb, period):
+        needed = ec2_budget.memory_needed(fleet, period)
+        memory = config.collector_memory_mb
+        seconds = ec2_budget.sample_seconds(fleet, memory)
+        raise ConfigError(
+            f"collectorMemoryMb: {memory} MB lists {fleet.instances:,} instances + volumes in "
+            f"{seconds:.1f} s of CPU, more than half the {period} s EC2/EBS period: "
+            + (f"give it {needed} MB" if needed else "lengthen samplePeriods.ec2_ebs_state")
+        )
 
 
 def _targets(key: str, value: Any) -> tuple[Target, ...]:
@@ -385,6 +426,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "logRetentionDays": ("log_retention_days", _retention),
     "powertoolsVersion": ("powertools_version", _version),
     "collectorMemoryMb": ("collector_memory_mb", _int_in(128, 10240)),
+    "expectedEc2Resources": ("expected_ec2_resources", _int_in(0, 1_000_000)),
     "collectors": ("collectors", _collectors),
     "lambdaSystemLogLevel": ("lambda_system_log_level", _choice(("DEBUG", "INFO", "WARN"), str.upper)),
 }

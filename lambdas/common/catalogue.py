@@ -169,7 +169,8 @@ COLLECTOR_ERRORS = MetricSpec(
     Unit.COUNT,
     (COLLECTOR,),
     Group.HEALTH,
-    "AWS API calls that failed during one sample (0 when all succeeded).",
+    "AWS API calls that failed during one sample, plus answer items skipped as malformed and "
+    "states the catalogue does not know (0 when all succeeded).",
 )
 SAMPLES_DROPPED = MetricSpec(
     "SamplesDropped",

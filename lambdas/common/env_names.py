@@ -10,3 +10,5 @@ SAMPLE_PERIOD_SECONDS = "SAMPLE_PERIOD_SECONDS"  # this collector's sampling per
 ECS_CLUSTERS = "ECS_CLUSTERS"  # "*" or comma-separated cluster names/ARNs
 ECS_SERVICE_METRICS = "ECS_SERVICE_METRICS"  # "true" to publish the per-service metrics
 WATCH_INSTANCE_IDS = "WATCH_INSTANCE_IDS"  # comma-separated instance ids for InstanceStateCode
+# Set by Lambda itself, not the stack: the function's memory, hence its share of a vCPU.
+LAMBDA_MEMORY_MB = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"

@@ -1,7 +1,9 @@
 """What went wrong in a sample, and the time a sample may still spend on AWS calls.
 
 A failed call loses only the metrics it feeds: collectors catch around each call, record the fault
-here (one structured log line saying which call failed and why), and go on. The count becomes the
+here (one structured log line saying which call failed and why), and go on. An answer that arrives
+but holds an item that cannot be published (no name, a state the catalogue lacks) is a fault too:
+the item is skipped and counted, the rest of the answer is still written. The count becomes the
 sample's CollectorErrors datum; the short strings ("DescribeClusters:MISSING") go into the
 handler's return value.
 """
@@ -16,6 +18,10 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from common.sample import Clock
+
+# Fault codes of answers that arrived but hold something the collector cannot publish.
+MALFORMED_ITEM = "MalformedItem"
+UNKNOWN_STATE = "UnknownState"
 
 
 class DeadlineExceededError(Exception):
@@ -63,10 +69,29 @@ class Faults:
         """A call succeeded but reported a per-item failure (ECS `failures`, e.g. MISSING)."""
         self._add(Fault(operation, reason or "Failure", resource), f"{operation} reported {reason}")
 
-    def _add(self, fault: Fault, message: str, exc_info: bool = False) -> None:
+    def record_malformed(self, operation: str, what: str, resource: str | None = None) -> None:
+        """A call succeeded but one item of its answer cannot be published (e.g. a cluster without a
+        name): that item is skipped, the rest of the answer still counts."""
+        self._add(Fault(operation, MALFORMED_ITEM, resource), what, summary="AWS response item skipped")
+
+    def record_unknown_state(self, operation: str, state: str, items: int) -> None:
+        """Items in a state the catalogue has no metric for: a new AWS state must not go unnoticed."""
+        self._add(
+            Fault(operation, UNKNOWN_STATE, state),
+            f"{operation} reported {items} item(s) in state {state!r}, which the catalogue does not know",
+            summary=f"unknown state {state!r}",
+        )
+
+    def note(self, summary: str, **extra: object) -> None:
+        """A structured warning that is not a fault (CollectorErrors does not count it)."""
+        self._logger.warning(summary, extra=extra)
+
+    def _add(
+        self, fault: Fault, message: str, exc_info: bool = False, summary: str = "AWS call failed"
+    ) -> None:
         self._faults.append(fault)
         self._logger.warning(
-            "AWS call failed",
+            summary,
             extra={
                 "operation": fault.operation,
                 "error_code": fault.code,

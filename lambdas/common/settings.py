@@ -52,6 +52,8 @@ class Settings:
     ecs_clusters: tuple[str, ...] = (ALL_CLUSTERS,)
     ecs_service_metrics: bool = False
     watch_instance_ids: tuple[str, ...] = ()
+    # The function's memory (MB) when running in Lambda: CPU comes in proportion to it.
+    memory_mb: int | None = None
 
     @property
     def discover_clusters(self) -> bool:
@@ -67,7 +69,14 @@ def load_settings(env: Mapping[str, str], collector: Collector) -> Settings:
         ecs_clusters=_clusters(env.get(env_names.ECS_CLUSTERS)),
         ecs_service_metrics=_flag(env_names.ECS_SERVICE_METRICS, env.get(env_names.ECS_SERVICE_METRICS)),
         watch_instance_ids=_instance_ids(env.get(env_names.WATCH_INSTANCE_IDS)),
+        memory_mb=_memory(env.get(env_names.LAMBDA_MEMORY_MB)),
     )
+
+
+def _memory(raw: str | None) -> int | None:
+    """Lambda's own variable; outside Lambda (tests, the demo) there is none and nothing is predicted."""
+    value = (raw or "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def _namespace(raw: str | None) -> str:

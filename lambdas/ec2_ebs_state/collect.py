@@ -7,7 +7,9 @@
 - DescribeVolumeStatus filtered on volume-status.status=impaired: only impaired volumes come back.
 - DescribeSnapshots(OwnerIds=["self"]) filtered on status=pending: only pending snapshots come back.
 
-Each API's failure loses only the metrics it feeds; the others are still written.
+Each API's failure loses only the metrics it feeds; the others are still written. An item in a
+state the catalogue does not know is left out of the counts and reported as one fault per state
+(CollectorErrors), with a log line naming it; a malformed item is skipped the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from common import ec2_budget
 from common.catalogue import (
     IMPAIRED_INSTANCES,
     IMPAIRED_VOLUMES,
@@ -30,6 +33,13 @@ from common.catalogue import (
     VOLUME_STATES,
 )
 from common.datum import Datum, datum
+from common.ec2_budget import (
+    INSTANCE_STATUS_PAGE_SIZE,
+    SNAPSHOT_PAGE_SIZE,
+    VOLUME_PAGE_SIZE,
+    VOLUME_STATUS_PAGE_SIZE,
+    Fleet,
+)
 from common.faults import Budget, Faults
 from common.paging import pages
 from common.settings import Settings
@@ -37,14 +47,11 @@ from common.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
 
-# API maxima per page (DescribeVolumes takes at most 500, the others 1,000).
-INSTANCE_STATUS_PAGE_SIZE = 1000
-VOLUME_PAGE_SIZE = 500
-VOLUME_STATUS_PAGE_SIZE = 1000
-SNAPSHOT_PAGE_SIZE = 1000
 # InstanceStateCode of a watched instance that DescribeInstanceStatus does not return.
 NOT_FOUND_CODE = -1
 IMPAIRED = "impaired"
+# Keys of the items a sample has listed so far (FleetWatch).
+INSTANCES, VOLUMES = "instances", "volumes"
 
 
 @dataclass
@@ -53,23 +60,95 @@ class InstanceCounts:
     impaired: int = 0
     # Watched instance id -> state code (low byte of InstanceState.Code: the high byte is internal).
     watched: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0  # items that are not objects at all
 
 
-def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Faults) -> list[Datum]:
-    """The EC2/EBS datums of one sample (health datums excluded); faults recorded, never raised."""
+def report_unknown(operation: str, states: Counter[str], known: Sequence[str], faults: Faults) -> None:
+    """One fault per state the catalogue lacks ("" when the item had none): such items are in no
+    published count, so a new AWS state shows up as CollectorErrors instead of a silent gap."""
+    for state, items in sorted(states.items()):
+        if state not in known and items:
+            faults.record_unknown_state(operation, state, items)
+
+
+@dataclass
+class FleetWatch:
+    """The fleet the last sample listed, kept in the container, to predict whether the next sample
+    can finish in its period with this function's CPU share (memory/1,769 of a vCPU)."""
+
+    last: Fleet | None = None
+    reported: int | None = -1  # the memory advice last logged: one line per change, not per sample
+
+    def observe(self, seen: Counter[str], complete: set[str]) -> None:
+        """Keep what this sample listed. A listing cut short (by the period's budget, typically:
+        the very case to predict) still tells a lower bound, so a container whose first sample
+        could not finish reports it on the next one."""
+        last = self.last or Fleet(0, 0)
+        instances, volumes = seen[INSTANCES], seen[VOLUMES]
+        if INSTANCES not in complete:
+            instances = max(instances, last.instances)
+        if VOLUMES not in complete:
+            volumes = max(volumes, last.volumes)
+        if instances or volumes:
+            self.last = Fleet(instances, volumes)
+
+    def predict(self, settings: Settings, faults: Faults) -> None:
+        if self.last is None or settings.memory_mb is None:
+            return
+        if ec2_budget.fits(self.last, settings.memory_mb, settings.period_seconds):
+            self.reported = -1
+            return
+        needed = ec2_budget.memory_needed(self.last, settings.period_seconds)
+        if needed == self.reported:
+            return
+        self.reported = needed
+        faults.note(
+            "EC2/EBS sample cannot finish in its period",
+            instances=self.last.instances,
+            volumes=self.last.volumes,
+            memory_mb=settings.memory_mb,
+            period_s=settings.period_seconds,
+            predicted_cpu_s=round(ec2_budget.sample_seconds(self.last, settings.memory_mb), 2),
+            memory_needed_mb=needed,
+            advice=f"set collectorMemoryMb to {needed}"
+            if needed
+            else "lengthen samplePeriods.ec2_ebs_state (a full vCPU is not enough)",
+        )
+
+
+def collect(
+    ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Faults, fleet: FleetWatch | None = None
+) -> list[Datum]:
+    """The EC2/EBS datums of one sample (health datums excluded); faults recorded, never raised.
+
+    With a `fleet` watch, a sample that the last fleet size says cannot finish in its period is
+    reported (one log line naming the fleet and the memory it needs) before its pages run out.
+    """
+    if fleet is not None:
+        fleet.predict(settings, faults)
     datums: list[Datum] = []
+    seen: Counter[str] = Counter()  # items listed so far, per listing, even by a listing cut short
+    complete: set[str] = set()
     try:
-        instances = count_instances(ec2, settings.watch_instance_ids, budget)
+        instances = count_instances(ec2, settings.watch_instance_ids, budget, seen)
     except Exception as exc:  # any failure of one API loses only the metrics that API feeds
         faults.record("DescribeInstanceStatus", exc)
     else:
+        report_unknown("DescribeInstanceStatus", instances.states, INSTANCE_STATES, faults)
+        if instances.malformed:
+            faults.record_malformed("DescribeInstanceStatus", f"{instances.malformed} item(s) not objects")
         datums += instance_datums(instances, settings.watch_instance_ids)
+        complete.add(INSTANCES)
     try:
-        volumes = count_volumes(ec2, budget)
+        volumes = count_volumes(ec2, budget, seen)
     except Exception as exc:
         faults.record("DescribeVolumes", exc)
     else:
+        report_unknown("DescribeVolumes", volumes, VOLUME_STATES, faults)
         datums += [datum(VOLUME_COUNT, volumes[state], **{STATE: state}) for state in VOLUME_STATES]
+        complete.add(VOLUMES)
+    if fleet is not None:
+        fleet.observe(seen, complete)
     try:
         datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
     except Exception as exc:
@@ -81,21 +160,36 @@ def collect(ec2: EC2Client, settings: Settings, *, budget: Budget, faults: Fault
     return datums
 
 
-def count_instances(ec2: EC2Client, watch: Sequence[str], budget: Budget) -> InstanceCounts:
+def count_instances(
+    ec2: EC2Client, watch: Sequence[str], budget: Budget, seen: Counter[str] | None = None
+) -> InstanceCounts:
     counts = InstanceCounts()
     watched = set(watch)
+    seen = Counter() if seen is None else seen
     listed = ec2.get_paginator("describe_instance_status").paginate(
         IncludeAllInstances=True, PaginationConfig={"PageSize": INSTANCE_STATUS_PAGE_SIZE}
     )
     for page in pages(listed, budget, "DescribeInstanceStatus"):
+        seen[INSTANCES] += len(page.get("InstanceStatuses", []))
         for status in page.get("InstanceStatuses", []):
-            state = status.get("InstanceState", {})
-            counts.states[state.get("Name", "")] += 1
-            checks = (status.get("InstanceStatus", {}), status.get("SystemStatus", {}))
+            if not isinstance(status, dict):
+                counts.malformed += 1
+                continue
+            state = status.get("InstanceState") or {}
+            counts.states[str(state.get("Name") or "")] += 1
+            checks = (status.get("InstanceStatus") or {}, status.get("SystemStatus") or {})
             counts.impaired += any(check.get("Status") == IMPAIRED for check in checks)
             if status.get("InstanceId") in watched:
-                counts.watched[status["InstanceId"]] = state.get("Code", NOT_FOUND_CODE) & 0xFF
+                counts.watched[status["InstanceId"]] = state_code(state.get("Code"))
     return counts
+
+
+def state_code(code: object) -> int:
+    """The low byte of InstanceState.Code (the high byte is internal), or NOT_FOUND_CODE when AWS
+    left the code out: 0 & 0xFF would claim "pending" and -1 & 0xFF is 255, a code that does not exist."""
+    if isinstance(code, int) and not isinstance(code, bool) and code >= 0:
+        return code & 0xFF
+    return NOT_FOUND_CODE
 
 
 def instance_datums(counts: InstanceCounts, watch: Iterable[str]) -> list[Datum]:
@@ -107,13 +201,17 @@ def instance_datums(counts: InstanceCounts, watch: Iterable[str]) -> list[Datum]
     return datums
 
 
-def count_volumes(ec2: EC2Client, budget: Budget) -> Counter[str]:
+def count_volumes(ec2: EC2Client, budget: Budget, seen: Counter[str] | None = None) -> Counter[str]:
+    seen = Counter() if seen is None else seen
     listed = ec2.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": VOLUME_PAGE_SIZE})
-    return Counter(
-        volume.get("State", "")
-        for page in pages(listed, budget, "DescribeVolumes")
-        for volume in page.get("Volumes", [])
-    )
+    states: Counter[str] = Counter()
+    for page in pages(listed, budget, "DescribeVolumes"):
+        seen[VOLUMES] += len(page.get("Volumes", []))
+        states.update(
+            str(volume.get("State") or "") if isinstance(volume, dict) else ""
+            for volume in page.get("Volumes", [])
+        )
+    return states
 
 
 def count_impaired_volumes(ec2: EC2Client, budget: Budget) -> int:
@@ -127,7 +225,7 @@ def count_impaired_volumes(ec2: EC2Client, budget: Budget) -> int:
         1
         for page in pages(listed, budget, "DescribeVolumeStatus")
         for item in page.get("VolumeStatuses", [])
-        if item.get("VolumeStatus", {}).get("Status") == IMPAIRED
+        if isinstance(item, dict) and (item.get("VolumeStatus") or {}).get("Status") == IMPAIRED
     )
 
 
@@ -141,5 +239,5 @@ def count_pending_snapshots(ec2: EC2Client, budget: Budget) -> int:
         1
         for page in pages(listed, budget, "DescribeSnapshots")
         for snapshot in page.get("Snapshots", [])
-        if snapshot.get("State") == "pending"
+        if isinstance(snapshot, dict) and snapshot.get("State") == "pending"
     )

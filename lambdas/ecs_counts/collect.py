@@ -11,9 +11,9 @@ ActiveServices consistent with the per-service metrics of the same sample.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.catalogue import (
     ACTIVE_SERVICES,
@@ -93,7 +93,10 @@ def collect(
                 break
     datums: list[Datum] = []
     for cluster in clusters:
-        datums += cluster_datums(cluster, services.get(cluster["clusterArn"]))
+        try:
+            datums += cluster_datums(cluster, services.get(cluster["clusterArn"]))
+        except (ValueError, TypeError) as exc:  # an answer the checks above did not foresee
+            faults.record_malformed("DescribeClusters", str(exc)[:200], cluster.get("clusterArn"))
     return datums
 
 
@@ -134,8 +137,12 @@ def describe_clusters(
         for failure in response.get("failures", []):
             faults.record_failure("DescribeClusters", failure.get("reason", ""), failure.get("arn"))
         for cluster in response.get("clusters", []):
+            if not _named(cluster, "clusterName") or not _named(cluster, "clusterArn"):
+                # No name, no ClusterName dimension: this cluster is lost, the batch is not.
+                faults.record_malformed("DescribeClusters", _described(cluster, "cluster"), _arn(cluster))
+                continue
             # A cluster configured by name and by ARN is returned twice: count it once.
-            found.setdefault(cluster.get("clusterArn", ""), cluster)
+            found.setdefault(cluster["clusterArn"], cluster)
     return list(found.values())
 
 
@@ -167,29 +174,55 @@ def describe_services(ecs: ECSClient, cluster: ClusterTypeDef, budget: Budget, f
             continue
         for failure in response.get("failures", []):
             faults.record_failure("DescribeServices", failure.get("reason", ""), failure.get("arn"))
-        services.items += response.get("services", [])
+        for service in response.get("services", []):
+            if not _named(service, "serviceName"):
+                faults.record_malformed("DescribeServices", _described(service, "service"), name)
+                # ActiveServices then falls back to the cluster's own count (see cluster_datums).
+                services.complete = False
+                continue
+            services.items.append(service)
     return services
 
 
 def cluster_datums(cluster: ClusterTypeDef, services: Services | None) -> list[Datum]:
+    """A count field AWS leaves out (DescribeClusters' own documented example has none) is 0."""
     name = cluster.get("clusterName", "")
-    active = cluster.get("activeServicesCount", 0)
+    active = _count(cluster, "activeServicesCount")
     if services is not None and services.complete:
         active = sum(1 for s in services.items if s.get("status") == "ACTIVE")
     on_cluster = {CLUSTER_NAME: name}
     datums = [
-        datum(RUNNING_TASK, cluster.get("runningTasksCount", 0), **on_cluster),
-        datum(PENDING_TASK, cluster.get("pendingTasksCount", 0), **on_cluster),
+        datum(RUNNING_TASK, _count(cluster, "runningTasksCount"), **on_cluster),
+        datum(PENDING_TASK, _count(cluster, "pendingTasksCount"), **on_cluster),
         datum(ACTIVE_SERVICES, active, **on_cluster),
         datum(
-            REGISTERED_CONTAINER_INSTANCES, cluster.get("registeredContainerInstancesCount", 0), **on_cluster
+            REGISTERED_CONTAINER_INSTANCES, _count(cluster, "registeredContainerInstancesCount"), **on_cluster
         ),
     ]
     for service in services.items if services is not None else []:
         on_service = {CLUSTER_NAME: name, SERVICE_NAME: service.get("serviceName", "")}
         datums += [
-            datum(SERVICE_RUNNING_TASK, service.get("runningCount", 0), **on_service),
-            datum(SERVICE_PENDING_TASK, service.get("pendingCount", 0), **on_service),
-            datum(SERVICE_DESIRED_TASK, service.get("desiredCount", 0), **on_service),
+            datum(SERVICE_RUNNING_TASK, _count(service, "runningCount"), **on_service),
+            datum(SERVICE_PENDING_TASK, _count(service, "pendingCount"), **on_service),
+            datum(SERVICE_DESIRED_TASK, _count(service, "desiredCount"), **on_service),
         ]
     return datums
+
+
+def _named(item: Mapping[str, Any], key: str) -> bool:
+    return isinstance(item, Mapping) and isinstance(item.get(key), str) and bool(item[key])
+
+
+def _arn(item: Any) -> str | None:
+    arn = item.get("clusterArn") if isinstance(item, Mapping) else None
+    return arn if isinstance(arn, str) and arn else None
+
+
+def _described(item: Any, kind: str) -> str:
+    keys = sorted(item) if isinstance(item, Mapping) else type(item).__name__
+    return f"a {kind} without a name or ARN (keys: {keys})"
+
+
+def _count(item: Mapping[str, Any], key: str) -> int:
+    value = item.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -18,6 +18,7 @@ from common.clients import client_config, ec2_client
 from common.faults import Budget, Faults
 from common.settings import Settings
 from ec2_ebs_state.collect import collect
+from ec2_ebs_state.xml_counting import install
 from tests.collector_fixtures import (
     ACCOUNT,
     REGION,
@@ -36,9 +37,11 @@ AMI = "ami-12c6146b"
 ABSENT = "i-0123456789abcdef0"
 
 
-@pytest.fixture
-def ec2(aws: None) -> Any:
-    return ec2_client(client_config(5))
+@pytest.fixture(params=["botocore parse", "xml counting"])
+def ec2(aws: None, request: pytest.FixtureRequest) -> Any:
+    """The collector's EC2 client both ways: botocore's full parse, and the handler's streaming count."""
+    client = ec2_client(client_config(5))
+    return install(client) if request.param == "xml counting" else client
 
 
 @pytest.fixture

@@ -87,3 +87,9 @@ def test_settings_bad_value_names_the_variable(variable: str, value: str) -> Non
 def test_settings_period_error_lists_allowed_values() -> None:
     with pytest.raises(SettingsError, match=r"\(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60\)"):
         load_settings({env_names.SAMPLE_PERIOD_SECONDS: "45"}, Collector.EC2_EBS_STATE)
+
+
+def test_settings_memory_comes_from_lambda_and_is_absent_elsewhere() -> None:
+    assert load_settings({env_names.LAMBDA_MEMORY_MB: "256"}, Collector.EC2_EBS_STATE).memory_mb == 256
+    assert load_settings({}, Collector.EC2_EBS_STATE).memory_mb is None
+    assert load_settings({env_names.LAMBDA_MEMORY_MB: "lots"}, Collector.EC2_EBS_STATE).memory_mb is None
