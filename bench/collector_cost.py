@@ -177,9 +177,9 @@ def ecs_workload(clusters: int, samples: tuple[int, int]) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from common.faults import Budget, Faults
-    from common.settings import Settings
-    from common.sinks import EmfSink
+    from collector_core.faults import Budget, Faults
+    from collector_core.settings import Settings
+    from collector_core.sinks import EmfSink
     from ecs_counts.collect import ClusterCache, collect
 
     names = [f"cluster-{i:04d}" for i in range(clusters)]
@@ -268,9 +268,9 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from common.faults import Budget, Faults
-    from common.settings import Settings
-    from common.sinks import EmfSink
+    from collector_core.faults import Budget, Faults
+    from collector_core.settings import Settings
+    from collector_core.sinks import EmfSink
     from ec2_ebs_state.collect import collect
     from ec2_ebs_state.xml_counting import install
 

@@ -128,9 +128,9 @@ def answers(recorded: dict[str, Recorded], repeat: int) -> dict[str, Answer]:
 
 
 def run_variant(variant: str, answer: dict[str, Answer], samples: int) -> dict[str, Any]:
-    from common.faults import Budget, Faults
-    from common.settings import Settings
-    from common.sinks import EmfSink
+    from collector_core.faults import Budget, Faults
+    from collector_core.settings import Settings
+    from collector_core.sinks import EmfSink
     from ec2_ebs_state.collect import collect
 
     replay = Replay("ec2", answer)
@@ -183,7 +183,7 @@ def measure(
 
 
 def budget_rows(sizes: Sequence[int], period_s: int) -> list[list[Any]]:
-    from common.ec2_budget import Fleet, calls_per_sample, calls_per_second, refill_share
+    from collector_core.ec2_budget import Fleet, calls_per_sample, calls_per_second, refill_share
 
     rows = []
     for size in sizes:
@@ -202,7 +202,7 @@ def budget_rows(sizes: Sequence[int], period_s: int) -> list[list[Any]]:
 
 
 def _rows(measured: list[dict[str, Any]], period_s: int) -> list[list[Any]]:
-    from common.ec2_budget import EC2_REFILL_PER_SECOND
+    from collector_core.ec2_budget import EC2_REFILL_PER_SECOND
 
     rows = []
     for row in measured:
@@ -238,7 +238,7 @@ HEADERS = (
 def memory_rows(cpu_s: dict[int, float]) -> list[list[Any]]:
     """From measured CPU: the wall time at 256 MB and the memory whose vCPU share keeps the CPU of a
     sample within half of each period ("-": not even a full vCPU, 1,769 MB, does)."""
-    from common.ec2_budget import CPU_SHARE_OF_PERIOD, LAMBDA_MB_PER_VCPU
+    from collector_core.ec2_budget import CPU_SHARE_OF_PERIOD, LAMBDA_MB_PER_VCPU
 
     def needed(cpu: float, period: int) -> int | str:
         mb = cpu * LAMBDA_MB_PER_VCPU / (period * CPU_SHARE_OF_PERIOD)

@@ -37,7 +37,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 from cost import pricing
 from cost.items import (
     DAYS_PER_MONTH,

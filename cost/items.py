@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from common.catalogue import Collector
-from common.settings import Settings, load_settings
+from collector_core.catalogue import Collector
+from collector_core.settings import Settings, load_settings
 from cost.items import (
     EstimateError,
 )

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from common import catalogue as cat
-from common.catalogue import Collector, Group, MetricSpec
-from common.settings import Settings, SinkKind, load_settings
+from collector_core import catalogue as cat
+from collector_core.catalogue import Collector, Group, MetricSpec
+from collector_core.settings import Settings, SinkKind, load_settings
 from cost import pricing
 from cost.items import (
     ALARMS,

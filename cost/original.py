@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.settings import SinkKind
+from collector_core.settings import SinkKind
 from cost import pricing
 from cost.items import (
     METRICS,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 from cost.items import (
     SECONDS_PER_DAY,
     EstimateError,

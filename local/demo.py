@@ -100,7 +100,7 @@ def synthesize(outdir: Path) -> Any:
 
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
-    from common.env_names import SAMPLE_PERIOD_SECONDS
+    from collector_core.env_names import SAMPLE_PERIOD_SECONDS
     from local.alarm_evaluation import evaluate
     from local.demo_account import Change, seed_account
     from local.emulator import EmbeddedAws, read_metrics
@@ -178,7 +178,7 @@ def sparkline(values: Sequence[float], width: int = 60) -> str:
 
 def summary_rows(series: Series) -> list[tuple[str, str, int, float, float, float, str]]:
     """(metric, dimensions, samples, min, max, last, sparkline), in catalogue order."""
-    from common.catalogue import ALL_METRICS
+    from collector_core.catalogue import ALL_METRICS
 
     order = {spec.name: i for i, spec in enumerate(ALL_METRICS)}
     rows = []
@@ -196,7 +196,7 @@ def draw_chart(result: RunResult, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from common.catalogue import Group, metric
+    from collector_core.catalogue import Group, metric
 
     panels: dict[Group, list[tuple[str, list[tuple[datetime, float]]]]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
@@ -249,7 +249,7 @@ def draw_chart(result: RunResult, path: Path) -> Path:
 def samples_landed(result: RunResult) -> list[str]:
     """`collector n/expected` for each collector: the seconds of the run that got a sample
     (every sample writes SampleDelay, also one whose API calls failed; a dropped one does not)."""
-    from common.catalogue import SAMPLE_DELAY
+    from collector_core.catalogue import SAMPLE_DELAY
 
     seconds = (result.end - result.start).total_seconds()
     landed = []

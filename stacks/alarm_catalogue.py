@@ -1,7 +1,7 @@
 """Every alarm the stack creates, as plain data built from the metric catalogue.
 
 Alarms on the pipeline's own metrics take their namespace, name and dimension names from
-`common.catalogue`, so they cannot watch a metric no collector emits. Sample metrics are never
+`collector_core.catalogue`, so they cannot watch a metric no collector emits. Sample metrics are never
 alarmed on with Sum: Express executions started by EventBridge are at-least-once, and a duplicated
 sample must not look like twice the tasks.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict, Unpack
 
-from common import catalogue as cat
-from common.catalogue import Collector, MetricSpec
+from collector_core import catalogue as cat
+from collector_core.catalogue import Collector, MetricSpec
 from stacks.deployment_config import HIGH_RESOLUTION_PERIOD, DeploymentConfig
 
 STANDARD_PERIOD = 60

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import ec2_budget
-from common.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
+from collector_core import ec2_budget
+from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 from stacks.log_retention import RETENTION_DAYS
 
 DEFAULT_CONFIG_FILE = "highres.config.json"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 
 SAMPLER_TEMPLATE = Path(__file__).resolve().parents[1] / "statemachines" / "sampler.asl.json"
 PARALLEL_STATE = "SampleMinute"
@@ -43,7 +43,7 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # Retries are spaced one second apart (the smallest ASL interval) and capped at two.
 MAX_RETRIES = 2
 # A cold start can take a second or two before the handler runs, and the last AWS call a collector
-# starts inside its period may run for up to one more period (common.clients.call_bounds). The
+# starts inside its period may run for up to one more period (collector_core.clients.call_bounds). The
 # collector drops a sample that starts more than a period late, so a longer timeout never
 # misplaces data.
 TASK_TIMEOUT_SLACK_SECONDS = 4

@@ -16,7 +16,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ReadTimeoutError
 
-from common.datum import Datum
+from collector_core.datum import Datum
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from common import ec2_budget
-from common.catalogue import (
+from collector_core import ec2_budget
+from collector_core.catalogue import (
     IMPAIRED_INSTANCES,
     IMPAIRED_VOLUMES,
     INSTANCE_COUNT,
@@ -32,17 +32,17 @@ from common.catalogue import (
     VOLUME_COUNT,
     VOLUME_STATES,
 )
-from common.datum import Datum, datum
-from common.ec2_budget import (
+from collector_core.datum import Datum, datum
+from collector_core.ec2_budget import (
     INSTANCE_STATUS_PAGE_SIZE,
     SNAPSHOT_PAGE_SIZE,
     VOLUME_PAGE_SIZE,
     VOLUME_STATUS_PAGE_SIZE,
     Fleet,
 )
-from common.faults import Budget, Faults
-from common.paging import pages
-from common.settings import Settings
+from collector_core.faults import Budget, Faults
+from collector_core.paging import pages
+from collector_core.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from common.catalogue import (
+from collector_core.catalogue import (
     ACTIVE_SERVICES,
     CLUSTER_NAME,
     PENDING_TASK,
@@ -26,11 +26,11 @@ from common.catalogue import (
     SERVICE_PENDING_TASK,
     SERVICE_RUNNING_TASK,
 )
-from common.datum import Datum, datum
-from common.faults import Budget, DeadlineExceededError, Faults
-from common.paging import chunks, pages
-from common.sample import Clock
-from common.settings import Settings
+from collector_core.datum import Datum, datum
+from collector_core.faults import Budget, DeadlineExceededError, Faults
+from collector_core.paging import chunks, pages
+from collector_core.sample import Clock
+from collector_core.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs.client import ECSClient

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from common.catalogue import Collector
-from common.clients import client_config, cloudwatch_client, ecs_client
-from common.datum import Datum
-from common.faults import Budget, Faults
-from common.runner import run_sample
-from common.sample import Clock, Sample
-from common.settings import Settings, load_settings
-from common.sinks import Sink, make_sink
+from collector_core.catalogue import Collector
+from collector_core.clients import client_config, cloudwatch_client, ecs_client
+from collector_core.datum import Datum
+from collector_core.faults import Budget, Faults
+from collector_core.runner import run_sample
+from collector_core.sample import Clock, Sample
+from collector_core.settings import Settings, load_settings
+from collector_core.sinks import Sink, make_sink
 from ecs_counts.collect import ClusterCache, collect
 
 if TYPE_CHECKING:

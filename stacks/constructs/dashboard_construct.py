@@ -8,8 +8,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from common import catalogue as cat
-from common.catalogue import Group, MetricSpec
+from collector_core import catalogue as cat
+from collector_core.catalogue import Group, MetricSpec
 from stacks.deployment_config import DeploymentConfig
 
 ONE_SECOND = Duration.seconds(1)

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov

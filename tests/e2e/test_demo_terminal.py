@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from common.catalogue import ALL_METRICS, SAMPLE_DELAY
+from collector_core.catalogue import ALL_METRICS, SAMPLE_DELAY
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from common import catalogue as cat
-from common.catalogue import Collector
+from collector_core import catalogue as cat
+from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import Missing, account_alarms
 from stacks.constructs.alarms_construct import alarm_name
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, deploy_time_placeholders

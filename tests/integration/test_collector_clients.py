@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from common.clients import call_bounds, client_config
-from common.faults import Budget, DeadlineExceededError, Faults, error_code
-from common.paging import chunks, pages
-from common.settings import ALLOWED_PERIODS
+from collector_core.clients import call_bounds, client_config
+from collector_core.faults import Budget, DeadlineExceededError, Faults, error_code
+from collector_core.paging import chunks, pages
+from collector_core.settings import ALLOWED_PERIODS
 from tests.collector_fixtures import StepClock, fixed_clock
 
 URL = "https://ecs.us-east-1.amazonaws.com/"

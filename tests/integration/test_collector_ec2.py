@@ -13,10 +13,10 @@ from moto.ec2.models.elastic_block_store import Volume
 from moto.ec2.models.instances import Instance, InstanceState
 from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
-from common.catalogue import INSTANCE_STATES, VOLUME_STATES
-from common.clients import client_config, ec2_client
-from common.faults import Budget, Faults
-from common.settings import Settings
+from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
+from collector_core.clients import client_config, ec2_client
+from collector_core.faults import Budget, Faults
+from collector_core.settings import Settings
 from ec2_ebs_state.collect import collect
 from ec2_ebs_state.xml_counting import install
 from tests.collector_fixtures import (

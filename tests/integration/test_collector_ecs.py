@@ -11,9 +11,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto.ecs.models import ecs_backends
 
-from common.clients import client_config, ecs_client
-from common.faults import Budget, Faults
-from common.settings import Settings
+from collector_core.clients import client_config, ecs_client
+from collector_core.faults import Budget, Faults
+from collector_core.settings import Settings
 from ecs_counts.collect import ClusterCache, collect
 from tests.collector_fixtures import (
     ACCOUNT,

@@ -14,10 +14,10 @@ from moto import mock_aws
 
 import ec2_ebs_state.handler as ec2_handler
 import ecs_counts.handler as ecs_handler
-from common.catalogue import DEFAULT_NAMESPACE, metric
-from common.runner import SampleFailedError
-from common.sample import EventError
-from common.settings import SettingsError
+from collector_core.catalogue import DEFAULT_NAMESPACE, metric
+from collector_core.runner import SampleFailedError
+from collector_core.sample import EventError
+from collector_core.settings import SettingsError
 from tests.collector_fixtures import (
     REGION,
     Point,

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from common import ec2_budget
-from common.catalogue import INSTANCE_STATES, VOLUME_STATES, Collector
-from common.clients import client_config, ec2_client, ecs_client
-from common.datum import Datum
-from common.ec2_budget import Fleet
-from common.faults import Budget, Faults
-from common.runner import run_sample
-from common.sample import Sample
-from common.settings import Settings
-from common.sinks import SinkResult
+from collector_core import ec2_budget
+from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES, Collector
+from collector_core.clients import client_config, ec2_client, ecs_client
+from collector_core.datum import Datum
+from collector_core.ec2_budget import Fleet
+from collector_core.faults import Budget, Faults
+from collector_core.runner import run_sample
+from collector_core.sample import Sample
+from collector_core.settings import Settings
+from collector_core.sinks import SinkResult
 from ec2_ebs_state.collect import FleetWatch
 from ec2_ebs_state.collect import collect as collect_ec2
 from ec2_ebs_state.xml_counting import install

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from common.catalogue import Collector
-from common.settings import Settings
+from collector_core.catalogue import Collector
+from collector_core.settings import Settings
 from cost import cli, items, measure, model, original, pricing, usage
 from tests.stack_helpers import SynthResult, synth
 

@@ -12,8 +12,8 @@ import boto3
 import pytest
 from aws_lambda_powertools import Metrics
 
-from common import emf
-from common.catalogue import (
+from collector_core import emf
+from collector_core.catalogue import (
     CLUSTER_NAME,
     COLLECTOR,
     COLLECTOR_ERRORS,
@@ -32,9 +32,9 @@ from common.catalogue import (
     Unit,
     metric,
 )
-from common.datum import Datum, datum
-from common.settings import Settings, SinkKind
-from common.sinks import ApiSink, EmfSink, make_sink
+from collector_core.datum import Datum, datum
+from collector_core.settings import Settings, SinkKind
+from collector_core.sinks import ApiSink, EmfSink, make_sink
 from local import emulator
 from tests.collector_fixtures import (
     REGION,

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import pytest
 from botocore.exceptions import ClientError
 
-from common.catalogue import RUNNING_TASK, Collector
-from common.datum import Datum, datum
-from common.faults import Budget, DeadlineExceededError, Faults
-from common.runner import Collect, SampleFailedError, Summary, run_sample
-from common.sample import Sample
-from common.settings import Settings
-from common.sinks import SinkResult
+from collector_core.catalogue import RUNNING_TASK, Collector
+from collector_core.datum import Datum, datum
+from collector_core.faults import Budget, DeadlineExceededError, Faults
+from collector_core.runner import Collect, SampleFailedError, Summary, run_sample
+from collector_core.sample import Sample
+from collector_core.settings import Settings
+from collector_core.sinks import SinkResult
 from tests.collector_fixtures import fixed_clock
 
 LOG = logging.getLogger("test_collector_runner")

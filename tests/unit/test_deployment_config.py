@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from common import env_names
-from common.catalogue import Collector
-from common.settings import SettingsError, load_settings
+from collector_core import env_names
+from collector_core.catalogue import Collector
+from collector_core.settings import SettingsError, load_settings
 from stacks.deployment_config import ConfigError, Target, load_config, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

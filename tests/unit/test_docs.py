@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from common.catalogue import ALL_METRICS, Collector
+from collector_core.catalogue import ALL_METRICS, Collector
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
 from stacks.deployment_config import context_keys, parse_config
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from common.sample import EventError, Sample, outside_period
+from collector_core.sample import EventError, Sample, outside_period
 
 
 def test_sample_second_is_time_plus_offset() -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from common.catalogue import Collector
+from collector_core.catalogue import Collector
 from stacks.sampler_definition import (
     SAMPLER_TEMPLATE,
     SamplerBranch,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from common import env_names
-from common.catalogue import DEFAULT_NAMESPACE, Collector
-from common.settings import ALL_CLUSTERS, Settings, SettingsError, SinkKind, load_settings
+from collector_core import env_names
+from collector_core.catalogue import DEFAULT_NAMESPACE, Collector
+from collector_core.settings import ALL_CLUSTERS, Settings, SettingsError, SinkKind, load_settings
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/web"
 

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import InstanceState
 
-from common.clients import client_config, ec2_client
+from collector_core.clients import client_config, ec2_client
 from ec2_ebs_state.xml_counting import LISTINGS, install
 from tests.aws_responses import (
     NEW_NAMESPACE,

@@ -15,12 +15,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from common.catalogue import COLLECTOR, COLLECTOR_ERRORS, SAMPLE_DELAY, SAMPLES_DROPPED, Collector, MetricSpec
-from common.datum import Datum, datum
-from common.faults import Budget, Faults
-from common.sample import Clock, Sample, outside_period
-from common.settings import Settings
-from common.sinks import Sink
+from collector_core.catalogue import (
+    COLLECTOR,
+    COLLECTOR_ERRORS,
+    SAMPLE_DELAY,
+    SAMPLES_DROPPED,
+    Collector,
+    MetricSpec,
+)
+from collector_core.datum import Datum, datum
+from collector_core.faults import Budget, Faults
+from collector_core.sample import Clock, Sample, outside_period
+from collector_core.settings import Settings
+from collector_core.sinks import Sink
 
 # The collector's own logic: AWS calls within the budget, faults recorded, data datums returned.
 Collect = Callable[[Budget, Faults], list[Datum]]

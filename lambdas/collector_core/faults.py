@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from common.sample import Clock
+from collector_core.sample import Clock
 
 # Fault codes of answers that arrived but hold something the collector cannot publish.
 MALFORMED_ITEM = "MalformedItem"

@@ -3,7 +3,7 @@
 Both write the same datums, each stamped with the sample's second, high resolution, with exactly
 the catalogue's dimensions and units.
 
-`EmfSink` prints the documents `common.emf` packs (as few bytes as the EMF specification allows:
+`EmfSink` prints the documents `collector_core.emf` packs (as few bytes as the EMF specification allows:
 several directives per document, plain numbers, no `Unit` where it is `None`). It makes no API
 call; CloudWatch Logs extracts the metrics. Only the catalogue's dimensions are written: no
 `service` or default dimension is ever added, since an alarm on `ClusterName` alone never sees a
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Protocol
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-from common import emf
-from common.catalogue import STORAGE_RESOLUTION
-from common.datum import Datum
-from common.faults import Faults
-from common.paging import chunks
-from common.settings import Settings, SinkKind
+from collector_core import emf
+from collector_core.catalogue import STORAGE_RESOLUTION
+from collector_core.datum import Datum
+from collector_core.faults import Faults
+from collector_core.paging import chunks
+from collector_core.settings import Settings, SinkKind
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient

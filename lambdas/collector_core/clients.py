@@ -3,7 +3,7 @@
 A sample has one period to run before the next one starts; a datum collected later than that says
 nothing its successor will not say better, and the Lambda keeps billing while it waits. So each
 client's worst case per call (attempts x (connect + read) + backoff) fits in the period, and the
-collectors stop starting new calls once the period is over (common.faults.Budget).
+collectors stop starting new calls once the period is over (collector_core.faults.Budget).
 """
 
 from __future__ import annotations

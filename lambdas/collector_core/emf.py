@@ -33,8 +33,8 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from common.catalogue import STORAGE_RESOLUTION, Unit
-from common.datum import Datum
+from collector_core.catalogue import STORAGE_RESOLUTION, Unit
+from collector_core.datum import Datum
 
 MAX_METRICS_PER_DIRECTIVE = 100
 MAX_DIMENSIONS_PER_SET = 30

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.catalogue import MetricSpec
+from collector_core.catalogue import MetricSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from common import env_names
-from common.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
+from collector_core import env_names
+from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 
 ALL_CLUSTERS = "*"
 # The period each collector samples at unless the stack says otherwise: ECS counts change fast and

@@ -1,6 +1,6 @@
 """Names of the environment variables the stack sets and the collectors read.
 
-Shared by `stacks/` (which sets them) and `common.settings` (which parses them), so the two
+Shared by `stacks/` (which sets them) and `collector_core.settings` (which parses them), so the two
 cannot disagree about a spelling.
 """
 

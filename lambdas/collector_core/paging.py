@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
-from common.faults import Budget
+from collector_core.faults import Budget
 
 Page = TypeVar("Page", bound=Mapping[str, object])
 T = TypeVar("T")
