@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.report import table, write_result
+from collector_core.collectors import COLLECTORS
 
 DEFAULT = "default: ECS 1 s, EC2 5 s, 256 MB, Express, EMF"
 # The original design's workload: the four ECS counts of one cluster, every second.
@@ -59,7 +60,7 @@ def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
 
     synthesized = synthesize(parse_config(settings))
     extra = options.get("extra_ms", 0.0)
-    durations = {c: ms + extra for c, ms in items.HANDLER_DURATION_MS.items()} if extra else {}
+    durations = {c: s.measured_duration_ms + extra for c, s in COLLECTORS.items()} if extra else {}
     return model.estimate(
         synthesized,
         model.Options(clusters=options.get("clusters", items.DEFAULT_CLUSTERS), durations_ms=durations),

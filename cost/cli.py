@@ -13,9 +13,10 @@ measured by running each real handler, with its template environment, on moto an
 what it prints. Custom metrics are counted from the metric catalogue for `--clusters` clusters.
 Prices come from `cost.pricing` (us-east-1, free tiers not applied).
 
-Measured lower bounds, not AWS measurements: the handler durations (`HANDLER_DURATION_MS`) were
-timed in-process on moto with a small account, so they include no network round trip and no cold
-start; `--duration-ms ecs_counts=40` replaces one with your own (e.g. from the Lambda REPORT line).
+Measured lower bounds, not AWS measurements: the handler durations (each collector's
+`measured_duration_ms`) were timed in-process on moto with a small account, so they include no
+network round trip and no cold start; `--duration-ms ecs_counts=40` replaces one with your own
+(e.g. from the Lambda REPORT line).
 
 `--compare-original` adds the design this project grows from (AWS Compute Blog: a Standard
 workflow of hand-written Wait+Task branches every 5 s, one x86 128 MB Lambda per sample making one

@@ -7,20 +7,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector_core.catalogue import Collector
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 DAYS_PER_MONTH = 730 / 24  # AWS bills a month as 730 hours
 SECONDS_PER_DAY = 86_400
 BYTES_PER_GB = 1e9  # decimal GB: the larger count of the two readings, so never an underestimate
 
-# In-process handler duration, warm, median of 50 samples on moto with a small account (3
-# clusters; 10 instances), measured by `python -m bench.collector_cost` on 2026-11-22 (AMD EPYC,
-# x86_64; moto's own work stands in for the AWS API). A LOWER BOUND: no network round trip to the
-# AWS API, no cold start, and a faster CPU than the 0.15 vCPU a 256 MB Lambda gets.
-HANDLER_DURATION_MS: dict[Collector, float] = {Collector.ECS_COUNTS: 1.6, Collector.EC2_EBS_STATE: 13.6}
-# The original design's handler (one DescribeClusters + one PutMetricData), timed the same way.
+# The original design's handler (one DescribeClusters + one PutMetricData), timed the way each
+# collector's `measured_duration_ms` was (collector_core.collectors).
 ORIGINAL_HANDLER_DURATION_MS = 2.1
 # What a real invocation adds to the lower bound: one to a few HTTPS round trips to regional
 # endpoints (~10-30 ms each from Lambda). Shown as a sensitivity line, never added silently.

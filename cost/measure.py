@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from collector_core.catalogue import Collector
+from collector_core.collectors import collector_of_handler
 from collector_core.settings import Settings, load_settings
 from cost.items import (
     EstimateError,
 )
-from cost.usage import collector_of
 from local.handler_runner import function_environment, invoke_capturing, pinned_handler, schedule_event
 
 
@@ -63,7 +63,7 @@ def measure_sample(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
     }
-    collector = collector_of(handler)
+    collector = collector_of_handler(handler)
     now = int(time.time())
     minute = datetime.fromtimestamp(now - now % 60, UTC)
     event = schedule_event(minute, 7)

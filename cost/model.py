@@ -10,6 +10,7 @@ from typing import Any
 
 from collector_core import catalogue as cat
 from collector_core.catalogue import Collector, Group, MetricSpec
+from collector_core.collectors import COLLECTORS, collector_of_handler, metrics_of
 from collector_core.settings import Settings, SinkKind, load_settings
 from cost import pricing
 from cost.items import (
@@ -21,7 +22,6 @@ from cost.items import (
     DEFAULT_SERVICES_PER_CLUSTER,
     EXECUTION_DATA_BYTES_PER_BRANCH,
     FIXED,
-    HANDLER_DURATION_MS,
     INGESTION,
     LAMBDA_PLATFORM_LOG,
     LOG_EVENT_OVERHEAD_BYTES,
@@ -35,7 +35,7 @@ from cost.measure import (
     SampleOutput,
     measure_sample,
 )
-from cost.usage import Branch, collector_of, executions_per_day, sampler_branches, state_transitions
+from cost.usage import Branch, executions_per_day, sampler_branches, state_transitions
 from local.synthesized import Synthesized
 
 
@@ -217,7 +217,7 @@ def metric_streams(
     """Distinct metric streams (name + dimension values) each catalogue metric publishes."""
     counts: dict[str, int] = {}
     for collector, settings in collectors.items():
-        for spec in cat.metrics_of(collector):
+        for spec in metrics_of(collector):
             streams = 1
             for dimension in spec.dimensions:
                 streams *= dimension_cardinality(dimension, spec, settings, clusters, services_per_cluster)
@@ -248,13 +248,13 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
     samples: dict[str, dict[str, Any]] = {}
     functions_used: list[dict[str, Any]] = []
     for logical_id, spec in sorted(functions.items()):
-        collector = collector_of(spec.handler)
+        collector = collector_of_handler(spec.handler)
         environment = dict(spec.environment)
         if options.sink:
             environment["METRICS_SINK"] = options.sink
         settings = load_settings(environment, collector)
         settings_of[collector] = settings
-        duration_ms = options.durations_ms.get(collector, HANDLER_DURATION_MS[collector])
+        duration_ms = options.durations_ms.get(collector, COLLECTORS[collector].measured_duration_ms)
         durations[logical_id] = duration_ms
         per_minute = sum(1 for b in branches if b.function == logical_id)
         invocations = per_minute * per_day

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from collector_core.catalogue import Collector
 from cost.items import (
     SECONDS_PER_DAY,
     EstimateError,
@@ -67,8 +66,3 @@ def state_transitions(states: Mapping[str, Any], start: str) -> int:
         if state.get("End") or state["Type"] in ("Succeed", "Fail"):
             return count
         name = state["Next"]
-
-
-def collector_of(handler: str) -> Collector:
-    """`ecs_counts.handler.handler` -> Collector.ECS_COUNTS."""
-    return Collector(handler.split(".", 1)[0])

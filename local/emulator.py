@@ -249,16 +249,21 @@ class EmbeddedAws:
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._mock.start()
         stdout = _StdoutRouter(sys.stdout)
-        self.patch(sys, "stdout", stdout)
+        # Not undone with the rest: see __exit__.
+        sys.stdout = stdout
         self.runtime = LambdaRuntime(self.client("cloudwatch"), stdout)
         self._patch_moto()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()
         self._mock.stop()
+        # After Ctrl-C, moto's execution threads run on for a moment and their handlers still
+        # print: the router stays, so that goes to each invocation's buffer, not the terminal.
+        if exc_type is not KeyboardInterrupt and isinstance(sys.stdout, _StdoutRouter):
+            sys.stdout = sys.stdout.real
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]

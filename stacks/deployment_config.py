@@ -17,18 +17,18 @@ from typing import Any
 
 from collector_core import ec2_budget
 from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
+from collector_core.collectors import COLLECTORS
 from stacks.log_retention import RETENTION_DAYS
 
 DEFAULT_CONFIG_FILE = "highres.config.json"
 STACK_NAME_PREFIX = "HighResMetrics"
 WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
 SINKS = ("emf", "api")
-# Defaults: ECS every second (the product); EC2/EBS every 5 s because EC2 Describe* throttling
-# budgets are shared with every other tool in the account.
 # Seconds: the period of the alarms on one-second account metrics, the shortest a CloudWatch alarm
 # takes (10, 30, then multiples of 60). Thresholds given in seconds must be whole periods of it.
 HIGH_RESOLUTION_PERIOD = 10
-DEFAULT_PERIODS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
+# Each collector's own default (its record says why).
+DEFAULT_PERIODS: dict[Collector, int] = {c: spec.default_period_seconds for c, spec in COLLECTORS.items()}
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from collector_core.catalogue import Collector
+from collector_core.collectors import COLLECTORS
 
 SAMPLER_TEMPLATE = Path(__file__).resolve().parents[1] / "statemachines" / "sampler.asl.json"
 PARALLEL_STATE = "SampleMinute"
@@ -34,11 +35,7 @@ BRANCH_PLACEHOLDERS = (
     "RetryMaxAttempts",
 )
 # The deploy-time substitution key that carries each collector's function ARN.
-FUNCTION_ARN_KEYS: dict[Collector, str] = {
-    Collector.ECS_COUNTS: "EcsCountsFunctionArn",
-    Collector.EC2_EBS_STATE: "Ec2EbsStateFunctionArn",
-}
-_BRANCH_LABELS: dict[Collector, str] = {Collector.ECS_COUNTS: "Ecs", Collector.EC2_EBS_STATE: "Ec2Ebs"}
+FUNCTION_ARN_KEYS: dict[Collector, str] = {c: spec.arn_placeholder for c, spec in COLLECTORS.items()}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 # Retries are spaced one second apart (the smallest ASL interval) and capped at two.
 MAX_RETRIES = 2
@@ -59,7 +56,7 @@ class SamplerBranch:
 
     @property
     def name(self) -> str:
-        return f"{_BRANCH_LABELS[self.collector]} {self.offset:02d}s"
+        return f"{COLLECTORS[self.collector].branch_label} {self.offset:02d}s"
 
     @property
     def retry_max_attempts(self) -> int:

@@ -199,12 +199,6 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     SAMPLES_DROPPED,
 )
 
-# Which collector publishes which metric groups (health metrics are published by every collector).
-COLLECTOR_GROUPS: dict[Collector, tuple[Group, ...]] = {
-    Collector.ECS_COUNTS: (Group.ECS, Group.ECS_SERVICE, Group.HEALTH),
-    Collector.EC2_EBS_STATE: (Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH),
-}
-
 
 def metric(name: str) -> MetricSpec:
     """The catalogue entry for `name`; a KeyError names the unknown metric."""
@@ -212,9 +206,3 @@ def metric(name: str) -> MetricSpec:
         if spec.name == name:
             return spec
     raise KeyError(f"metric {name!r} is not in the catalogue")
-
-
-def metrics_of(collector: Collector) -> tuple[MetricSpec, ...]:
-    """The metrics `collector` may publish."""
-    groups = COLLECTOR_GROUPS[collector]
-    return tuple(spec for spec in ALL_METRICS if spec.group in groups)

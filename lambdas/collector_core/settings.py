@@ -14,11 +14,11 @@ from enum import StrEnum
 
 from collector_core import env_names
 from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
+from collector_core.collectors import COLLECTORS
 
 ALL_CLUSTERS = "*"
 # The period each collector samples at unless the stack says otherwise: ECS counts change fast and
 # the calls are cheap; EC2/EBS state changes in tens of seconds and its pages are large.
-DEFAULT_PERIOD_SECONDS: dict[Collector, int] = {Collector.ECS_COUNTS: 1, Collector.EC2_EBS_STATE: 5}
 ALLOWED_PERIODS: tuple[int, ...] = tuple(p for p in range(1, 61) if 60 % p == 0)
 
 _CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -65,7 +65,9 @@ def load_settings(env: Mapping[str, str], collector: Collector) -> Settings:
     return Settings(
         namespace=_namespace(env.get(env_names.METRICS_NAMESPACE)),
         sink=_sink(env.get(env_names.METRICS_SINK)),
-        period_seconds=_period(env.get(env_names.SAMPLE_PERIOD_SECONDS), DEFAULT_PERIOD_SECONDS[collector]),
+        period_seconds=_period(
+            env.get(env_names.SAMPLE_PERIOD_SECONDS), COLLECTORS[collector].default_period_seconds
+        ),
         ecs_clusters=_clusters(env.get(env_names.ECS_CLUSTERS)),
         ecs_service_metrics=_flag(env_names.ECS_SERVICE_METRICS, env.get(env_names.ECS_SERVICE_METRICS)),
         watch_instance_ids=_instance_ids(env.get(env_names.WATCH_INSTANCE_IDS)),

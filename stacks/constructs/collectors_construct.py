@@ -13,6 +13,7 @@ from constructs import Construct
 
 from collector_core import env_names
 from collector_core.catalogue import Collector
+from collector_core.collectors import COLLECTORS
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
@@ -21,14 +22,6 @@ from stacks.sampler_definition import collector_timeout_seconds
 LAMBDA_ASSET_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 # Only handler code goes into the asset; tests and caches stay home.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.pytest_cache"]
-HANDLERS: dict[Collector, str] = {
-    Collector.ECS_COUNTS: "ecs_counts.handler.handler",
-    Collector.EC2_EBS_STATE: "ec2_ebs_state.handler.handler",
-}
-CONSTRUCT_IDS: dict[Collector, str] = {
-    Collector.ECS_COUNTS: "EcsCounts",
-    Collector.EC2_EBS_STATE: "Ec2EbsState",
-}
 # The newest Python runtime (cdk-nag L1), on arm64: 20% cheaper per GB-second than x86_64.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 # checkov findings that do not apply to these functions, each with the reason.
@@ -66,7 +59,7 @@ class CollectorFunctions(Construct):
         self.functions: dict[Collector, lambda_.Function] = {}
         self.log_groups: dict[Collector, logs.LogGroup] = {}
         for collector, period in config.periods.items():
-            cid = CONSTRUCT_IDS[collector]
+            cid = COLLECTORS[collector].label
             log_group = logs.LogGroup(
                 self,
                 f"{cid}Logs",
@@ -95,7 +88,7 @@ class CollectorFunctions(Construct):
                 cid,
                 runtime=RUNTIME,
                 architecture=lambda_.Architecture.ARM_64,
-                handler=HANDLERS[collector],
+                handler=COLLECTORS[collector].handler,
                 code=code,
                 layers=[powertools],
                 role=role,

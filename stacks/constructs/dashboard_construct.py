@@ -10,6 +10,7 @@ from constructs import Construct
 
 from collector_core import catalogue as cat
 from collector_core.catalogue import Group, MetricSpec
+from collector_core.collectors import COLLECTORS
 from stacks.deployment_config import DeploymentConfig
 
 ONE_SECOND = Duration.seconds(1)
@@ -57,7 +58,7 @@ class Dashboard(Construct):
 
 def published_groups(config: DeploymentConfig) -> list[Group]:
     """The metric groups this configuration publishes (optional groups only when switched on)."""
-    deployed = {group for collector in config.collectors for group in cat.COLLECTOR_GROUPS[collector]}
+    deployed = {group for collector in config.collectors for group in COLLECTORS[collector].groups}
     switched_off = set()
     if not config.service_metrics:
         switched_off.add(Group.ECS_SERVICE)
