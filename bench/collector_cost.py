@@ -17,14 +17,13 @@ and no network in it. The original approach gets fewer samples at the largest si
 design); per-sample numbers are averages over the samples run, shown in `samples`.
 
 Last, each real handler is timed in-process on moto with a small account (warm, median of 50): the
-lower bound `tools/estimate_cost.py` uses for Lambda duration.
+lower bound the cost model (`cost/`) uses for Lambda duration.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import io
 import logging
 import math
@@ -49,6 +48,9 @@ from bench.replay import (
     instances_in,
 )
 from bench.report import median, table, write_result
+from collector_core.catalogue import Collector
+from collector_core.collectors import COLLECTORS
+from local.handler_runner import FakeLambdaContext, pinned_handler, schedule_event
 
 REGION = "us-east-1"
 AMI = "ami-12c6146b"
@@ -345,46 +347,20 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
 # --- handler duration (the cost model's lower bound) -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Context:
-    function_name: str = "bench"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:bench"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-class _Http:
-    status_code = 200
-
-
-def _no_impaired_volumes(**_: Any) -> tuple[_Http, dict[str, Any]]:
-    return _Http(), {"VolumeStatuses": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
-
-
-def _time_handler(module_name: str, runs: int) -> float:
-    module: Any = importlib.import_module(module_name)
+def _time_handler(handler: str, runs: int) -> float:
     now = int(time.time())
-    minute = now - now % 60
-    event = {"time": datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "offset": 7}
-    saved_clock = module.clock
-    module.clock = lambda: minute + 7.05
-    module.runtime.cache_clear()
-    try:
-        runtime = module.runtime()
-        if getattr(runtime, "ec2", None) is not None:
-            runtime.ec2.meta.events.register("before-call.ec2.DescribeVolumeStatus", _no_impaired_volumes)
+    minute = datetime.fromtimestamp(now - now % 60, UTC)
+    event = schedule_event(minute, 7)
+    with pinned_handler(handler, now=minute.timestamp() + 7.05) as module:
         durations = []
         with contextlib.redirect_stdout(_CountingStdout()):
-            module.handler(event, _Context())  # cold: clients, cluster list
+            module.handler(event, FakeLambdaContext())  # cold: clients, cluster list
             for _ in range(runs):
                 started = time.perf_counter()
-                summary = module.handler(event, _Context())
+                summary = module.handler(event, FakeLambdaContext())
                 durations.append(time.perf_counter() - started)
-        if summary["errors"] or summary["dropped"]:
-            raise RuntimeError(f"{module_name} sample failed on moto: {summary}")
-    finally:
-        module.clock = saved_clock
-        module.runtime.cache_clear()
+    if summary["errors"] or summary["dropped"]:
+        raise RuntimeError(f"{handler} sample failed on moto: {summary}")
     return median(durations) * 1000
 
 
@@ -399,8 +375,8 @@ def handler_durations(runs: int = HANDLER_RUNS) -> dict[str, float]:
             ecs.create_cluster(clusterName=name)
         boto3.client("ec2", region_name=REGION).run_instances(ImageId=AMI, MinCount=10, MaxCount=10)
         result = {
-            "ecs_counts": _time_handler("ecs_counts.handler", runs),
-            "ec2_ebs_state": _time_handler("ec2_ebs_state.handler", runs),
+            "ecs_counts": _time_handler(COLLECTORS[Collector.ECS_COUNTS].handler, runs),
+            "ec2_ebs_state": _time_handler(COLLECTORS[Collector.EC2_EBS_STATE].handler, runs),
         }
         cloudwatch = boto3.client("cloudwatch", region_name=REGION)
         original_ecs_sample(ecs, cloudwatch, ["web"])

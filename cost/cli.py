@@ -96,7 +96,7 @@ def _positive_int(text: str) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="estimate_cost", description=__doc__.split("\n\n")[0] if __doc__ else None
+        prog="python -m cost", description=__doc__.split("\n\n")[0] if __doc__ else None
     )
     parser.add_argument(
         "--template", type=Path, help="a synthesized template (default: the config's stack in cdk.out/)"
@@ -202,7 +202,7 @@ def format_report(ours: Estimate, originals: Sequence[Estimate], data: Mapping[s
             f"\npipeline ratio: original at 5 s / ours = {r5:.1f}x; original at 1 s / ours = {r1:.1f}x."
         )
     parts.append(
-        f"\nus-east-1 prices read on {pricing.READ_ON} (tools/pricing.py), free tiers not applied; "
+        f"\nus-east-1 prices read on {pricing.READ_ON} (cost/pricing.py), free tiers not applied; "
         f"a month is {DAYS_PER_MONTH:.2f} days."
     )
     return "\n".join(parts)
@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = Options(args.clusters, args.services_per_cluster, args.sink, dict(args.duration_ms))
         ours = estimate(synthesized, options)
     except EstimateError as error:
-        print(f"estimate_cost: {error}", file=sys.stderr)
+        print(f"cost: error: {error}", file=sys.stderr)
         return 2
     originals = (
         [estimate_original(ORIGINAL_PERIOD_SECONDS), estimate_original(1)] if args.compare_original else []

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from collector_core import catalogue as cat
+from collector_core import env_names
 from collector_core.catalogue import Collector, Group, MetricSpec
 from collector_core.collectors import COLLECTORS, collector_of_handler, metrics_of
 from collector_core.settings import Settings, SinkKind, load_settings
@@ -251,7 +252,7 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
         collector = collector_of_handler(spec.handler)
         environment = dict(spec.environment)
         if options.sink:
-            environment["METRICS_SINK"] = options.sink
+            environment[env_names.METRICS_SINK] = options.sink
         settings = load_settings(environment, collector)
         settings_of[collector] = settings
         duration_ms = options.durations_ms.get(collector, COLLECTORS[collector].measured_duration_ms)

@@ -3,7 +3,7 @@
 Each constant names the official pricing page it belongs to (`source`) and, where that page renders
 its rate tables in the browser so the number is not in the page text, the page the number was read
 from (`via`: a copy of the official page, or AWS's own blog). All were read on `READ_ON`. Nothing
-else in the repository holds a price: `tools/estimate_cost.py` imports these.
+else in the repository holds a price: the cost model (`cost/`) imports these.
 
 Free tiers are left out on purpose: they are shared by everything in the account, so a tool that
 counts them would claim a cost nobody can verify from this stack alone.

@@ -56,14 +56,6 @@ EXECUTION_LEAD_S = 5
 # A plain progress line this often when the output is not a terminal (a CI log, `| tee`).
 PLAIN_PROGRESS_EVERY_S = 10
 SPARK = "▁▂▃▄▅▆▇█"
-_GROUP_TITLES = {
-    "ecs": "ECS clusters",
-    "ecs_service": "ECS services",
-    "ec2": "EC2 instances",
-    "ec2_watch": "Watched instances",
-    "ebs": "EBS volumes and snapshots",
-    "health": "Pipeline health: SampleDelay (ms, left axis), errors and drops (count, right axis)",
-}
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
 
@@ -228,7 +220,7 @@ def draw_chart(result: RunResult, path: Path) -> Path:
             counters.legend(fontsize=7, loc="upper right")
         unit = "ms" if group is Group.HEALTH else "count"
         ax.set_title(
-            f"{_GROUP_TITLES[group]} — {result.namespace}, one data point per second", loc="left", fontsize=10
+            f"{_panel_title(group)} — {result.namespace}, one data point per second", loc="left", fontsize=10
         )
         ax.set_ylabel(unit, fontsize=8)
         ax.legend(
@@ -267,6 +259,14 @@ def _relative(path: Path) -> Path:
         return path.resolve().relative_to(Path.cwd())
     except ValueError:
         return path
+
+
+def _panel_title(group: Any) -> str:
+    from collector_core.catalogue import Group
+
+    if group is Group.HEALTH:  # the chart puts two kinds of value in this panel
+        return f"{group.heading}: SampleDelay (ms, left axis), errors and drops (count, right axis)"
+    return str(group.heading)
 
 
 def series_style(index: int) -> tuple[str, str]:

@@ -56,6 +56,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 )
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
+from collector_core import env_names
 from local.handler_runner import FakeLambdaContext, function_environment
 from local.synthesized import Synthesized
 
@@ -362,7 +363,7 @@ class EmbeddedAws:
             type=machine.workflow_type,
         )["stateMachineArn"]
         namespaces = {
-            spec.environment.get("METRICS_NAMESPACE", "") for spec in synthesized.functions.values()
+            spec.environment.get(env_names.METRICS_NAMESPACE, "") for spec in synthesized.functions.values()
         }
         (namespace,) = namespaces
         cloudwatch = self.client("cloudwatch")

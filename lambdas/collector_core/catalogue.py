@@ -48,6 +48,21 @@ class Group(StrEnum):
     EBS = "ebs"
     HEALTH = "health"
 
+    @property
+    def heading(self) -> str:
+        """The heading of the group's dashboard row and chart panel."""
+        return _GROUP_TITLES[self]
+
+
+_GROUP_TITLES: dict[Group, str] = {
+    Group.ECS: "ECS clusters",
+    Group.ECS_SERVICE: "ECS services",
+    Group.EC2: "EC2 instances",
+    Group.EC2_WATCH: "Watched instances",
+    Group.EBS: "EBS volumes and snapshots",
+    Group.HEALTH: "Pipeline health",
+}
+
 
 class Unit(StrEnum):
     """The CloudWatch units this pipeline uses (the API's spelling)."""

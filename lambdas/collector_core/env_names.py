@@ -12,3 +12,7 @@ ECS_SERVICE_METRICS = "ECS_SERVICE_METRICS"  # "true" to publish the per-service
 WATCH_INSTANCE_IDS = "WATCH_INSTANCE_IDS"  # comma-separated instance ids for InstanceStateCode
 # Set by Lambda itself, not the stack: the function's memory, hence its share of a vCPU.
 LAMBDA_MEMORY_MB = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+# Powertools' own settings, which the stack sets for each function.
+POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"

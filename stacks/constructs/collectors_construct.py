@@ -119,9 +119,9 @@ def _environment(collector: Collector, period: int, config: DeploymentConfig) ->
         env_names.METRICS_NAMESPACE: config.namespace,
         env_names.METRICS_SINK: config.sink,
         env_names.SAMPLE_PERIOD_SECONDS: str(period),
-        "POWERTOOLS_SERVICE_NAME": f"highres-{collector.value}",
-        "POWERTOOLS_METRICS_NAMESPACE": config.namespace,
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        env_names.POWERTOOLS_SERVICE_NAME: f"highres-{collector.value}",
+        env_names.POWERTOOLS_METRICS_NAMESPACE: config.namespace,
+        env_names.POWERTOOLS_LOG_LEVEL: "INFO",
     }
     if collector is Collector.ECS_COUNTS:
         env[env_names.ECS_CLUSTERS] = ",".join(config.clusters)

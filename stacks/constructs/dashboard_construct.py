@@ -14,14 +14,6 @@ from collector_core.collectors import COLLECTORS
 from stacks.deployment_config import DeploymentConfig
 
 ONE_SECOND = Duration.seconds(1)
-_TITLES: dict[Group, str] = {
-    Group.ECS: "ECS clusters",
-    Group.ECS_SERVICE: "ECS services",
-    Group.EC2: "EC2 instances",
-    Group.EC2_WATCH: "Watched instances",
-    Group.EBS: "EBS volumes and snapshots",
-    Group.HEALTH: "Pipeline health",
-}
 # Sample delay is a latency: its tail matters more than its mean.
 _STATISTICS: dict[str, str] = {cat.SAMPLE_DELAY.name: "p99", cat.COLLECTOR_ERRORS.name: "Average"}
 
@@ -48,7 +40,7 @@ class Dashboard(Construct):
         for group in published_groups(config):
             specs = [spec for spec in cat.ALL_METRICS if spec.group is group]
             self.dashboard.add_widgets(
-                cloudwatch.TextWidget(markdown=f"## {_TITLES[group]}", width=24, height=1),
+                cloudwatch.TextWidget(markdown=f"## {group.heading}", width=24, height=1),
                 *[_graph(spec, config) for spec in specs],
             )
         self.dashboard.add_widgets(

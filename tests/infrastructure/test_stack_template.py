@@ -9,6 +9,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from collector_core import catalogue as cat
+from collector_core import env_names
 from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import Missing, account_alarms
 from stacks.constructs.alarms_construct import alarm_name
@@ -243,11 +244,11 @@ def test_functions_are_arm64_with_own_roles_and_retained_logs(default: SynthResu
 def test_functions_get_collector_settings(listed: SynthResult) -> None:
     envs = {f.handler: f.environment for f in listed.synthesized.functions.values()}
     ecs = envs["ecs_counts.handler.handler"]
-    assert ecs["ECS_CLUSTERS"] == "prod,arn:aws:ecs:eu-west-1:123456789012:cluster/staging"
-    assert ecs["ECS_SERVICE_METRICS"] == "true"
-    assert ecs["METRICS_SINK"] == "api"
-    assert ecs["SAMPLE_PERIOD_SECONDS"] == "1"
-    assert envs["ec2_ebs_state.handler.handler"]["SAMPLE_PERIOD_SECONDS"] == "5"
+    assert ecs[env_names.ECS_CLUSTERS] == "prod,arn:aws:ecs:eu-west-1:123456789012:cluster/staging"
+    assert ecs[env_names.ECS_SERVICE_METRICS] == "true"
+    assert ecs[env_names.METRICS_SINK] == "api"
+    assert ecs[env_names.SAMPLE_PERIOD_SECONDS] == "1"
+    assert envs["ec2_ebs_state.handler.handler"][env_names.SAMPLE_PERIOD_SECONDS] == "5"
 
 
 def test_iam_has_no_wildcard_actions_anywhere(default: SynthResult, listed: SynthResult) -> None:

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 import ec2_ebs_state.handler as ec2_handler
 import ecs_counts.handler as ecs_handler
+from collector_core import env_names
 from collector_core.catalogue import DEFAULT_NAMESPACE, metric
 from collector_core.runner import SampleFailedError
 from collector_core.sample import EventError
@@ -38,8 +39,13 @@ OFFSET = 17
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     fake_aws(monkeypatch)
     # what the stack may set for Powertools: it must not leak into the metrics
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "highres-collectors")
-    for name in ("METRICS_NAMESPACE", "METRICS_SINK", "SAMPLE_PERIOD_SECONDS", "ECS_CLUSTERS"):
+    monkeypatch.setenv(env_names.POWERTOOLS_SERVICE_NAME, "highres-collectors")
+    for name in (
+        env_names.METRICS_NAMESPACE,
+        env_names.METRICS_SINK,
+        env_names.SAMPLE_PERIOD_SECONDS,
+        env_names.ECS_CLUSTERS,
+    ):
         monkeypatch.delenv(name, raising=False)
     ecs_handler.runtime.cache_clear()
     ec2_handler.runtime.cache_clear()
@@ -101,8 +107,8 @@ def test_collector_handler_ecs_writes_emf_stamped_with_the_sample_second(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], second: datetime
 ) -> None:
     build_ecs()
-    monkeypatch.setenv("ECS_CLUSTERS", "web")
-    monkeypatch.setenv("ECS_SERVICE_METRICS", "true")
+    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
+    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
     started_after(monkeypatch, ecs_handler, second, 0.25)
 
     result = ecs_handler.handler(sample_event(second), lambda_context())
@@ -121,10 +127,10 @@ def test_collector_handler_ecs_api_sink_reads_back_at_one_second(
     monkeypatch: pytest.MonkeyPatch, second: datetime
 ) -> None:
     build_ecs()
-    monkeypatch.setenv("ECS_CLUSTERS", "web")
-    monkeypatch.setenv("ECS_SERVICE_METRICS", "true")
-    monkeypatch.setenv("METRICS_SINK", "api")
-    monkeypatch.setenv("METRICS_NAMESPACE", "Demo/HighRes")
+    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
+    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
+    monkeypatch.setenv(env_names.METRICS_SINK, "api")
+    monkeypatch.setenv(env_names.METRICS_NAMESPACE, "Demo/HighRes")
     started_after(monkeypatch, ecs_handler, second, 0.25)
 
     result = ecs_handler.handler(sample_event(second), lambda_context())
@@ -161,8 +167,8 @@ def test_collector_handler_both_sinks_write_the_same_datums_for_one_sample(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], second: datetime
 ) -> None:
     build_ecs()
-    monkeypatch.setenv("ECS_CLUSTERS", "web")
-    monkeypatch.setenv("ECS_SERVICE_METRICS", "true")
+    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
+    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
     started_after(monkeypatch, ecs_handler, second, 0.25)
     event = sample_event(second)
 
@@ -170,7 +176,7 @@ def test_collector_handler_both_sinks_write_the_same_datums_for_one_sample(
     emf_points = points_from_emf(emf_documents(capsys.readouterr().out))
     recorder = RecordingCloudWatch()
     monkeypatch.setattr(ecs_handler, "cloudwatch_client", lambda config: recorder)
-    monkeypatch.setenv("METRICS_SINK", "api")
+    monkeypatch.setenv(env_names.METRICS_SINK, "api")
     ecs_handler.runtime.cache_clear()
     api_result = ecs_handler.handler(event, lambda_context())
 
@@ -202,7 +208,7 @@ def test_collector_handler_raises_after_writing_health_when_nothing_was_collecte
 ) -> None:
     # the Logger writes to the stdout it found at import: point it at the captured one
     monkeypatch.setattr(ecs_handler.logger.registered_handler, "stream", sys.stdout)
-    monkeypatch.setenv("ECS_CLUSTERS", "ghost")
+    monkeypatch.setenv(env_names.ECS_CLUSTERS, "ghost")
     started_after(monkeypatch, ecs_handler, second, 0.1)
 
     with pytest.raises(SampleFailedError, match="DescribeClusters:MISSING") as raised:
@@ -253,7 +259,7 @@ def test_collector_handler_ec2_emits_everything_but_what_moto_lacks(
 
 @pytest.mark.usefixtures("aws")
 def test_collector_handler_bad_setting_fails_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAMPLE_PERIOD_SECONDS", "7")
+    monkeypatch.setenv(env_names.SAMPLE_PERIOD_SECONDS, "7")
 
     with pytest.raises(
         SettingsError, match=r"^SAMPLE_PERIOD_SECONDS='7' is not allowed: whole seconds dividing 60"

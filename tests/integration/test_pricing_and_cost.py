@@ -220,4 +220,4 @@ def test_estimate_cli_missing_template_is_one_line_error(
     code = cli.main(["--template", str(tmp_path / "nope.json")])
 
     assert code == 2
-    assert capsys.readouterr().err.strip().startswith("estimate_cost: --template")
+    assert capsys.readouterr().err.strip().startswith("cost: error: --template")

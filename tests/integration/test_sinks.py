@@ -12,7 +12,7 @@ import boto3
 import pytest
 from aws_lambda_powertools import Metrics
 
-from collector_core import emf
+from collector_core import emf, env_names
 from collector_core.catalogue import (
     CLUSTER_NAME,
     COLLECTOR,
@@ -231,8 +231,8 @@ def test_emf_sink_adds_no_service_or_default_dimension(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], timestamp_ms: int
 ) -> None:
     # given: what a stack and other code in the same process may set
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "highres")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "SomethingElse")
+    monkeypatch.setenv(env_names.POWERTOOLS_SERVICE_NAME, "highres")
+    monkeypatch.setenv(env_names.POWERTOOLS_METRICS_NAMESPACE, "SomethingElse")
     shared = Metrics()
     shared.set_default_dimensions(environment="prod")
     try:
