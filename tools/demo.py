@@ -87,6 +87,8 @@ class RunResult:
     end: datetime
     namespace: str
     sample_periods: dict[str, int] = field(default_factory=dict)  # collector -> seconds
+    notifications: list[str] = field(default_factory=list)  # messages the snapshot rule published
+    clusters: list[str] = field(default_factory=list)  # the account's clusters at the end
 
 
 def synthesize(outdir: Path) -> Any:
@@ -109,7 +111,7 @@ def synthesize(outdir: Path) -> Any:
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
     from common.env_names import SAMPLE_PERIOD_SECONDS
-    from tools.alarm_evaluation import evaluate
+    from tools.alarm_evaluation import evaluate_alarm
     from tools.demo_account import Change, seed_account
     from tools.emulator import EmbeddedAws, read_metrics
 
@@ -146,10 +148,11 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
                 progress.advance(max(0.0, min(elapsed, total)))
             time.sleep(0.1)
         described = [aws.wait_for(arn, timeout_s=30) for arn in executions]
+        clusters = [arn.rsplit("/", 1)[-1] for arn in aws.client("ecs").list_clusters()["clusterArns"]]
         end = first + timedelta(minutes=minutes)
         series = read_metrics(aws.client("cloudwatch"), deployment.namespace, first, end)
         verdicts = [
-            evaluate(alarm, series.get(_alarm_key(alarm), []), first, end)
+            evaluate_alarm(alarm, series, first, end)
             for alarm in synthesized.alarms
             if alarm.namespace == deployment.namespace
         ]
@@ -166,11 +169,9 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
             spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
             for spec in synthesized.functions.values()
         },
+        list(aws.notifications),
+        sorted(clusters),
     )
-
-
-def _alarm_key(alarm: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
-    return alarm.metric_name, tuple(sorted((k, str(v)) for k, v in alarm.dimensions.items()))
 
 
 def sparkline(values: Sequence[float], width: int = 60) -> str:
@@ -269,6 +270,28 @@ def samples_landed(result: RunResult) -> list[str]:
     return landed
 
 
+def fleet_coverage(result: RunResult) -> list[str]:
+    """Which of the account's clusters only the fleet alarms cover, and whether their series have
+    reached CloudWatch yet (the ECS collector lists clusters once a minute)."""
+    fleet = [v for v in result.verdicts if v.alarm.query]
+    if not fleet:
+        return []
+    named = {
+        str(v.alarm.dimensions["ClusterName"]) for v in result.verdicts if "ClusterName" in v.alarm.dimensions
+    }
+    seen = {label for v in fleet for label in v.contributors}
+    lines = []
+    for cluster in (c for c in result.clusters if c not in named):
+        if cluster in seen:
+            lines.append(f"fleet alarms: {cluster} has no per-cluster alarm; the fleet alarms cover it")
+        else:
+            lines.append(
+                f"fleet alarms: {cluster} has no per-cluster alarm and no data yet; the fleet alarms cover "
+                "it from its first sample (the collector lists clusters once a minute: --minutes 2 shows it)"
+            )
+    return lines
+
+
 def _relative(path: Path) -> Path:
     """`path` relative to the working folder when it lies inside it (what a user can paste)."""
     try:
@@ -306,13 +329,34 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
             text = f"not evaluated: needs {verdict.window_seconds} s of data"
         else:
             text = f"[green]{verdict.state}[/]"
+        if alarm.query:
+            alarming = [c for c, v in verdict.contributors.items() if v.would_alarm]
+            quiet = [c for c in verdict.contributors if c not in alarming]
+            text += "; contributors: " + (
+                "; ".join(
+                    part
+                    for part in (
+                        f"ALARM {', '.join(alarming)}" if alarming else "",
+                        f"not in ALARM {', '.join(quiet)}" if quiet else "",
+                    )
+                    if part
+                )
+                or "none yet"
+            )
+        watched = (
+            f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})"
+        )
         alarms.add_row(
             alarm.name.split("-", 1)[-1],
-            f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})",
+            watched + (f" by {', '.join(alarm.group_by)}" if alarm.query else ""),
             f"{alarm.period} s x {alarm.evaluation_periods} ({alarm.datapoints_to_alarm})",
             text,
         )
     console.print(alarms)
+    for line in fleet_coverage(result):
+        console.print(line)
+    for message in result.notifications:
+        console.print(f"alarm topic (snapshot rule): {message}")
     console.print(
         f"executions: {', '.join(result.statuses)}; collector invocations: {len(result.invocations)} "
         f"({sum(1 for i in result.invocations if i.error)} failed and caught by the state machine)"

@@ -67,6 +67,46 @@ class AlarmDefinition:
     datapoints_to_alarm: int
     treat_missing_data: str
     description: str
+    query: str = ""  # a Metrics Insights alarm's query; its namespace and metric are read from it
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """The dimensions a query alarm groups by: each combination of values is a contributor."""
+        return parse_query(self.query).group_by if self.query else ()
+
+
+@dataclass(frozen=True)
+class InsightsQuery:
+    """The Metrics Insights query shape the fleet alarms use:
+    `SELECT FUNC(Metric) FROM SCHEMA("namespace", Dim, ...) [GROUP BY Dim, ...]`."""
+
+    function: str
+    metric_name: str
+    namespace: str
+    schema: tuple[str, ...]
+    group_by: tuple[str, ...]
+
+    @property
+    def statistic(self) -> str:
+        return _STATISTIC_OF[self.function]
+
+
+_STATISTIC_OF = {"MIN": "Minimum", "MAX": "Maximum", "AVG": "Average", "SUM": "Sum", "COUNT": "SampleCount"}
+_QUERY = re.compile(
+    r'^SELECT\s+(?P<function>MIN|MAX|AVG|SUM|COUNT)\((?P<metric>\w+)\)\s+FROM\s+SCHEMA\(\s*"(?P<ns>[^"]+)"'
+    r"(?P<schema>(\s*,\s*\w+)*)\s*\)(\s+GROUP\s+BY\s+(?P<group>\w+(\s*,\s*\w+)*))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_query(query: str) -> InsightsQuery:
+    """The parts of a fleet alarm's query; any other shape is refused rather than half-understood."""
+    match = _QUERY.match(query.strip())
+    if not match:
+        raise TemplateError(f"Metrics Insights query not understood here: {query}")
+    schema = tuple(d.strip() for d in match["schema"].split(",") if d.strip())
+    group = tuple(d.strip() for d in (match["group"] or "").split(",") if d.strip())
+    return InsightsQuery(match["function"].upper(), match["metric"], match["ns"], schema, group)
 
 
 @dataclass(frozen=True)
@@ -125,7 +165,7 @@ class Synthesized:
     @property
     def schedule_rule(self) -> dict[str, Any]:
         """The schedule expression, state, and the input each target receives (parsed)."""
-        ((_, props),) = self.resources("AWS::Events::Rule").items()
+        (props,) = [p for p in self.resources("AWS::Events::Rule").values() if "ScheduleExpression" in p]
         (target,) = props["Targets"]
         return {
             "schedule": props["ScheduleExpression"],
@@ -149,9 +189,27 @@ class Synthesized:
         return parsed
 
     @property
+    def snapshot_rule(self) -> dict[str, Any] | None:
+        """The EBS snapshot notification rule: its pattern and its one target's input transformer."""
+        rules = [p for p in self.resources("AWS::Events::Rule").values() if "EventPattern" in p]
+        if not rules:
+            return None
+        (props,) = rules
+        (target,) = props["Targets"]
+        return {
+            "pattern": props["EventPattern"],
+            "input_template": target["InputTransformer"]["InputTemplate"],
+            "input_paths": target["InputTransformer"]["InputPathsMap"],
+            "target": target["Arn"],
+        }
+
+    @property
     def alarms(self) -> list[AlarmDefinition]:
         result = []
         for props in self.resources("AWS::CloudWatch::Alarm").values():
+            if "Metrics" in props:
+                result.append(_query_alarm(props))
+                continue
             result.append(
                 AlarmDefinition(
                     name=props["AlarmName"],
@@ -169,6 +227,26 @@ class Synthesized:
                 )
             )
         return result
+
+
+def _query_alarm(props: dict[str, Any]) -> AlarmDefinition:
+    (returned,) = [m for m in props["Metrics"] if m.get("ReturnData", True)]
+    query = parse_query(returned["Expression"])
+    return AlarmDefinition(
+        name=props["AlarmName"],
+        namespace=query.namespace,
+        metric_name=query.metric_name,
+        dimensions={},
+        statistic=query.statistic,
+        period=int(returned["Period"]),
+        comparison=props["ComparisonOperator"],
+        threshold=float(props["Threshold"]),
+        evaluation_periods=int(props["EvaluationPeriods"]),
+        datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
+        treat_missing_data=props.get("TreatMissingData", "missing"),
+        description=props.get("AlarmDescription", ""),
+        query=returned["Expression"],
+    )
 
 
 def _get_att_id(value: Any) -> str:
