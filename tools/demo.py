@@ -1,7 +1,7 @@
 """Run the whole pipeline locally for a real minute, on the embedded AWS emulator.
 
 Usage:
-    python -m tools.demo [--minutes N] [--output DIR] [--no-chart]
+    python -m tools.demo [--minutes N] [--output DIR] [--no-chart] [--board]
 
 It synthesizes the CDK app (the same code path as `cdk synth`), deploys what the template holds
 into moto (the sampler ASL, the collector functions with their handlers and environments, the
@@ -120,6 +120,8 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
             progress.emulator_started()
         deployment = aws.deploy(synthesized)
         account = seed_account(aws)
+        if progress:
+            progress.attach(aws, deployment.namespace)
         if inject_fault:
             aws.inject_fault("ecs_counts", {FAULT_OFFSET}, "ecs.describe_clusters", "AccessDeniedException")
         # The rule fires on whole minutes; the demo starts at a whole second soon after the
@@ -373,6 +375,11 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=DEFAULT_OUTPUT, help=f"chart folder (default {DEFAULT_OUTPUT})"
     )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    parser.add_argument(
+        "--board",
+        action="store_true",
+        help="show the live board (tools/board.py) while sampling, on a terminal",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.minutes <= 60:
         parser.error("--minutes takes a whole number from 1 to 60")
@@ -387,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     # sys.stdout to the emulator's capture router. Wide enough for the summary table even when
     # output is piped (rich assumes 80 columns then).
     console = Console(file=sys.stdout, width=max(160, Console(file=sys.stdout).width))
-    progress = _ProgressAdapter(console)
+    progress = _BoardProgress(console) if args.board and console.is_terminal else _ProgressAdapter(console)
     stderr = sys.stderr
     interrupted = _on_interrupt()
     try:
@@ -495,6 +502,9 @@ class _ProgressAdapter:
     def emulator_started(self) -> None:
         self.emulator_was_started = True
 
+    def attach(self, aws: Any, namespace: str) -> None:
+        """The seeded emulator, for a progress display that reads from it (the board)."""
+
     def advance(self, completed: float) -> None:
         if self._bar is not None:
             self._bar.update(self._task, completed=completed)
@@ -504,6 +514,56 @@ class _ProgressAdapter:
 
     def log(self, text: str) -> None:
         self.console.print(text)
+
+
+class _BoardProgress(_ProgressAdapter):
+    """`--board`: the live board instead of the bar, refreshed from the emulator every few seconds
+    (instance states from EC2, cluster counts from the one-second metrics in CloudWatch)."""
+
+    REFRESH_S = 2.0
+
+    def __init__(self, console: Any) -> None:
+        from rich.console import Console
+
+        super().__init__(console)
+        # The terminal's own width (the demo's console is kept at 160 columns for its tables).
+        self._terminal = Console(file=console.file)
+        self._source: Any = None
+        self._board: Any = None
+        self._next_refresh = 0.0
+
+    @contextlib.contextmanager
+    def live(self, total: int) -> Iterator[None]:
+        from rich.live import Live
+
+        from board.live import BoardRenderable
+        from board.view import Board
+
+        self._total = total
+        self._board = Board(self.REFRESH_S)
+        with Live(
+            BoardRenderable(self._board),
+            console=self._terminal,
+            refresh_per_second=4,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ):
+            yield
+        self.console.print(f"sampling {total}/{total} s")
+
+    def log(self, text: str) -> None:
+        self._terminal.print(text)
+
+    def attach(self, aws: Any, namespace: str) -> None:
+        from board.sources import EmulatorSource
+
+        self._source = EmulatorSource(aws.client("ec2"), aws.client("cloudwatch"), namespace)
+
+    def advance(self, completed: float) -> None:
+        if self._source is None or self._board is None or time.monotonic() < self._next_refresh:
+            return
+        self._next_refresh = time.monotonic() + self.REFRESH_S
+        self._board.update(self._source.fetch())
 
 
 def run_cli() -> int:
