@@ -98,3 +98,15 @@ def test_fleet_alarm_query_shapes_this_project_does_not_use_are_refused() -> Non
         ("A", "B"),
         ("A", "B"),
     )
+
+
+def test_fleet_alarms_cost_one_alarm_metric_per_cluster_analyzed(every_cluster: SynthResult) -> None:
+    from tools import estimate_cost as ec
+    from tools.pricing import ALARM_INSIGHTS_METRIC_MONTH
+
+    estimate = ec.estimate(every_cluster.synthesized, ec.Options(clusters=7))
+    (item,) = [i for i in estimate.items if i.name == "CloudWatch Metrics Insights alarms"]
+    assert item.quantity_per_day == 3
+    assert item.usd_per_month == pytest.approx(3 * 7 * ALARM_INSIGHTS_METRIC_MONTH.usd)
+    (metric_alarms,) = [i for i in estimate.items if i.name == "CloudWatch alarms"]
+    assert "Fleet" not in metric_alarms.detail

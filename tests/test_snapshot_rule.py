@@ -136,3 +136,11 @@ def test_emulator_publishes_the_failed_snapshot_line_to_the_topic(default: Synth
         # then
         (received,) = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     assert sent is not None and received["Body"] == sent and "cause: The KMS key is disabled" in sent
+
+
+def test_snapshot_rule_is_in_the_cost_estimate_at_no_charge(default: SynthResult) -> None:
+    from tools import estimate_cost as ec
+
+    estimate = ec.estimate(default.synthesized, ec.Options())
+    (item,) = [i for i in estimate.items if i.name == "EventBridge snapshot notifications"]
+    assert item.usd_per_day == 0.0 and "free" in item.detail

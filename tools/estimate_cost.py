@@ -344,6 +344,10 @@ class Options:
     services_per_cluster: int = DEFAULT_SERVICES_PER_CLUSTER
     sink: str | None = None  # override the template's METRICS_SINK
     durations_ms: Mapping[Collector, float] = field(default_factory=dict)
+    # The live board (tools/board.py): hours a day it runs, watched instances, seconds a refresh.
+    board_hours_per_day: float = 0.0
+    board_instances: int = 0
+    board_refresh_seconds: float = 5.0
 
 
 def _log_bytes(events: float, message_bytes: float) -> float:
@@ -611,7 +615,7 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             ", ".join(f"{name} {n}" for name, n in streams.items()),
         )
     )
-    alarms = synthesized.alarms
+    alarms = [a for a in synthesized.alarms if not a.query]
     high = sum(1 for a in alarms if a.period < 60)
     items.append(
         _monthly(
@@ -624,6 +628,7 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
         )
     )
+    items += _fleet_rule_and_board_items(synthesized, options)
     dashboards = len(synthesized.resources("AWS::CloudWatch::Dashboard"))
     items.append(
         _monthly(
@@ -666,6 +671,51 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             "region": pricing.REGION,
         },
     )
+
+
+def _fleet_rule_and_board_items(synthesized: Synthesized, options: Options) -> list[Item]:
+    """The fleet alarms (priced per metric their query analyzes), the snapshot rule, the board."""
+    items = []
+    fleet = [a for a in synthesized.alarms if a.query]
+    if fleet:
+        analyzed = len(fleet) * options.clusters
+        items.append(
+            _monthly(
+                "CloudWatch Metrics Insights alarms",
+                ALARMS,
+                len(fleet),
+                "alarms",
+                analyzed * pricing.ALARM_INSIGHTS_METRIC_MONTH.usd,
+                f"{len(fleet)} fleet alarms x {options.clusters} clusters analyzed "
+                "(assumed rate: see pricing.py)",
+            )
+        )
+    if synthesized.snapshot_rule is not None:
+        items.append(
+            Item(
+                "EventBridge snapshot notifications",
+                FIXED,
+                0,
+                "events",
+                0.0,
+                "AWS service events on the default bus are free; SNS publishes only on a snapshot result",
+            )
+        )
+    if options.board_hours_per_day:
+        board_metrics = options.board_instances + 2 * options.clusters
+        requested = board_metrics * options.board_hours_per_day * 3600 / options.board_refresh_seconds
+        items.append(
+            Item(
+                "Live board (GetMetricData)",
+                FIXED,
+                requested,
+                "metrics",
+                requested * pricing.GET_METRIC_DATA_METRIC.usd,
+                f"{board_metrics} metrics every {options.board_refresh_seconds:g} s, "
+                f"{options.board_hours_per_day:g} h a day",
+            )
+        )
+    return items
 
 
 def original_asl(period_seconds: int) -> dict[str, Any]:
@@ -807,6 +857,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--compare-original", action="store_true", help="add the original design at 5 s and 1 s"
     )
+    parser.add_argument(
+        "--board-hours-per-day", type=float, default=0.0, help="hours a day tools/board.py runs (default 0)"
+    )
+    parser.add_argument(
+        "--board-instances", type=int, default=0, help="watched instances the board shows (default 0)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser.parse_args(argv)
 
@@ -894,7 +950,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         synthesized = load_synthesized(args.template, args.config)
-        options = Options(args.clusters, args.services_per_cluster, args.sink, dict(args.duration_ms))
+        options = Options(
+            args.clusters,
+            args.services_per_cluster,
+            args.sink,
+            dict(args.duration_ms),
+            board_hours_per_day=args.board_hours_per_day,
+            board_instances=args.board_instances,
+        )
         ours = estimate(synthesized, options)
     except EstimateError as error:
         print(f"estimate_cost: {error}", file=sys.stderr)
