@@ -280,6 +280,9 @@ class EmbeddedAws:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Execution threads can outlive the emulator (Ctrl-C): a scenario change that calls an AWS
+        # API from one of them would then go to the real endpoint, so none runs any more.
+        self.runtime.before_invoke = None
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()

@@ -686,7 +686,7 @@ def _fleet_rule_and_board_items(synthesized: Synthesized, options: Options) -> l
                 len(fleet),
                 "alarms",
                 analyzed * pricing.ALARM_INSIGHTS_METRIC_MONTH.usd,
-                f"{len(fleet)} fleet alarms x {options.clusters} clusters analyzed "
+                f"{len(fleet)} fleet alarm(s) x {options.clusters} clusters analyzed "
                 "(assumed rate: see pricing.py)",
             )
         )
