@@ -63,7 +63,7 @@ def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
     durations = {c: s.measured_duration_ms + extra for c, s in COLLECTORS.items()} if extra else {}
     return model.estimate(
         synthesized,
-        model.Options(clusters=options.get("clusters", items.DEFAULT_CLUSTERS), durations_ms=durations),
+        items.Options(clusters=options.get("clusters", items.DEFAULT_CLUSTERS), durations_ms=durations),
     )
 
 

@@ -50,11 +50,9 @@ from cost.items import (
     SENSITIVITY_EXTRA_MS,
     Estimate,
     EstimateError,
-)
-from cost.model import (
     Options,
-    estimate,
 )
+from cost.model import estimate
 from cost.original import estimate_original
 from local.synth import synthesize
 from local.synthesized import DEFAULT_ASSEMBLY, Synthesized
@@ -124,6 +122,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--compare-original", action="store_true", help="add the original design at 5 s and 1 s"
+    )
+    parser.add_argument(
+        "--board-hours-per-day", type=float, default=0.0, help="hours a day tools/board.py runs (default 0)"
+    )
+    parser.add_argument(
+        "--board-instances", type=int, default=0, help="watched instances the board shows (default 0)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser.parse_args(argv)
@@ -212,7 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         synthesized = load_synthesized(args.template, args.config)
-        options = Options(args.clusters, args.services_per_cluster, args.sink, dict(args.duration_ms))
+        options = Options(
+            args.clusters,
+            args.services_per_cluster,
+            args.sink,
+            dict(args.duration_ms),
+            board_hours_per_day=args.board_hours_per_day,
+            board_instances=args.board_instances,
+        )
         ours = estimate(synthesized, options)
     except EstimateError as error:
         print(f"cost: error: {error}", file=sys.stderr)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from collector_core.catalogue import Collector
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,3 +107,21 @@ class Estimate:
             ],
             "assumptions": self.assumptions,
         }
+
+
+@dataclass(frozen=True)
+class Options:
+    clusters: int = DEFAULT_CLUSTERS
+    services_per_cluster: int = DEFAULT_SERVICES_PER_CLUSTER
+    sink: str | None = None  # override the template's METRICS_SINK
+    durations_ms: Mapping[Collector, float] = field(default_factory=dict)
+    # The live board (tools/board.py): hours a day it runs, watched instances, seconds a refresh.
+    board_hours_per_day: float = 0.0
+    board_instances: int = 0
+    board_refresh_seconds: float = 5.0
+
+
+def monthly_item(
+    name: str, category: str, count: float, unit: str, usd_per_month: float, detail: str
+) -> Item:
+    return Item(name, category, count, unit, usd_per_month / DAYS_PER_MONTH, detail)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 from collector_core import catalogue as cat
@@ -19,8 +19,6 @@ from cost.items import (
     BYTES_PER_GB,
     COMPUTE,
     DAYS_PER_MONTH,
-    DEFAULT_CLUSTERS,
-    DEFAULT_SERVICES_PER_CLUSTER,
     EXECUTION_DATA_BYTES_PER_BRANCH,
     FIXED,
     INGESTION,
@@ -31,21 +29,16 @@ from cost.items import (
     Estimate,
     EstimateError,
     Item,
+    Options,
+    monthly_item,
 )
 from cost.measure import (
     SampleOutput,
     measure_sample,
 )
+from cost.operations import fleet_rule_and_board_items
 from cost.usage import Branch, executions_per_day, sampler_branches, state_transitions
 from local.synthesized import Synthesized
-
-
-@dataclass(frozen=True)
-class Options:
-    clusters: int = DEFAULT_CLUSTERS
-    services_per_cluster: int = DEFAULT_SERVICES_PER_CLUSTER
-    sink: str | None = None  # override the template's METRICS_SINK
-    durations_ms: Mapping[Collector, float] = field(default_factory=dict)
 
 
 def log_bytes(events: float, message_bytes: float) -> float:
@@ -227,12 +220,6 @@ def metric_streams(
     return counts
 
 
-def monthly_item(
-    name: str, category: str, count: float, unit: str, usd_per_month: float, detail: str
-) -> Item:
-    return Item(name, category, count, unit, usd_per_month / DAYS_PER_MONTH, detail)
-
-
 def estimate(synthesized: Synthesized, options: Options) -> Estimate:
     """The itemized daily cost of the synthesized stack."""
     rule = synthesized.schedule_rule
@@ -315,7 +302,7 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             ", ".join(f"{name} {n}" for name, n in streams.items()),
         )
     )
-    alarms = synthesized.alarms
+    alarms = [a for a in synthesized.alarms if not a.query]  # query alarms: their own item
     high = sum(1 for a in alarms if a.period < 60)
     items.append(
         monthly_item(
@@ -328,6 +315,7 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
             f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
         )
     )
+    items += fleet_rule_and_board_items(synthesized, options)
     dashboards = len(synthesized.resources("AWS::CloudWatch::Dashboard"))
     items.append(
         monthly_item(

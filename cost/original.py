@@ -14,6 +14,7 @@ from cost.items import (
     ORIGINAL_METRICS,
     ORIGINAL_PERIOD_SECONDS,
     Estimate,
+    monthly_item,
 )
 from cost.measure import (
     SampleOutput,
@@ -21,7 +22,6 @@ from cost.measure import (
 from cost.model import (
     ingestion_items,
     lambda_items,
-    monthly_item,
     standard_items,
 )
 from cost.usage import executions_per_day

@@ -92,9 +92,27 @@ ALARM_STANDARD_MONTH = Price(
 ALARM_HIGH_RESOLUTION_MONTH = Price(
     0.30, "alarm-month", _CW, via="https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm"
 )
+# Alarms on a Metrics Insights query. The pricing page's free tier covers only "Standard
+# resolution alarms that list metrics directly and don't use a Metrics Insights query", and AWS's
+# cost guide ("Optimizing and reducing costs of CloudWatch alarms") bills a metric alarm by "the
+# number of metrics that your alarm references". This model charges a query alarm one standard
+# alarm metric-month per metric its query analyzes (one per cluster for the fleet alarms). The
+# rate table renders in the browser and was not read here: check it before relying on the figure.
+ALARM_INSIGHTS_METRIC_MONTH = Price(
+    0.10,
+    "analyzed metric-month (assumed: the standard alarm metric rate)",
+    _CW,
+    via="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_billing.html",
+)
 # PutMetricData: $0.01 per 1,000 requests.
 PUT_METRIC_DATA_REQUEST = Price(
     0.01 / 1000, "request", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"
+)
+# GetMetricData: $0.01 per 1,000 metrics requested (not per call: a call asking for 500 metrics
+# costs 500 units); the free tier's API requests do not apply to it (the pricing page's free tier
+# table: "not applicable to GetMetricData"). Used for the board's running cost.
+GET_METRIC_DATA_METRIC = Price(
+    0.01 / 1000, "metric requested", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"
 )
 # Dashboards: $3.00 per dashboard-month (the account's first 3 are free; not applied here).
 DASHBOARD_MONTH = Price(
@@ -131,7 +149,8 @@ SNS_EMAIL_DELIVERY = Price(
     "https://aws.amazon.com/sns/pricing/",
     via="https://www.factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols/",
 )
-# A scheduled rule's events are AWS service events on the default bus: no charge.
+# A scheduled rule's events, and the EBS snapshot notifications the snapshot rule matches, are AWS
+# service events on the default bus: no charge.
 EVENTBRIDGE_SCHEDULED_EVENT = Price(
     0.0,
     "scheduled event",
@@ -149,7 +168,9 @@ ALL_PRICES: dict[str, Price] = {
     "custom_metric_month": CUSTOM_METRIC_MONTH,
     "alarm_standard_month": ALARM_STANDARD_MONTH,
     "alarm_high_resolution_month": ALARM_HIGH_RESOLUTION_MONTH,
+    "alarm_insights_metric_month": ALARM_INSIGHTS_METRIC_MONTH,
     "put_metric_data_request": PUT_METRIC_DATA_REQUEST,
+    "get_metric_data_metric": GET_METRIC_DATA_METRIC,
     "dashboard_month": DASHBOARD_MONTH,
     "logs_ingestion_gb": LOGS_INGESTION_GB,
     "logs_storage_gb_month": LOGS_STORAGE_GB_MONTH,

@@ -9,6 +9,12 @@ treated as TreatMissingData says: `breaching`, `notBreaching`, `ignore` (the sta
 
 Only windows that lie wholly inside the observed run are evaluated, so a short run neither invents
 missing data before it started nor passes judgement on an alarm that needs more time than it had.
+
+A Metrics Insights alarm (`SELECT MIN(PendingTask) FROM SCHEMA("ns", ClusterName) GROUP BY
+ClusterName`) is evaluated as CloudWatch documents for multi-time-series alarms: each series the
+query returns is a contributor with its own state, and the alarm is in ALARM while any contributor
+is ("Create a CloudWatch alarm based on a Metrics Insights query"). SCHEMA selects the metrics with
+exactly the listed dimensions; a series that appears mid-run (a new cluster) simply joins.
 """
 
 from __future__ import annotations
@@ -16,10 +22,13 @@ from __future__ import annotations
 import operator
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from local.synthesized import parse_query
 from stacks.alarm_catalogue import AlarmSpec, Missing
+
+Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
 
 ALARM, OK, INSUFFICIENT = "ALARM", "OK", "INSUFFICIENT_DATA"
 
@@ -47,6 +56,8 @@ class Verdict:
     first_alarm: datetime | None
     evaluations: int
     window_seconds: int
+    # A query alarm's contributors: the GROUP BY values ("web") -> that series' verdict.
+    contributors: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def would_alarm(self) -> bool:
@@ -79,6 +90,38 @@ def evaluate(
             first_alarm = evaluation_time
         evaluation_time += period
     return Verdict(alarm, state, first_alarm, evaluations, int(window.total_seconds()))
+
+
+def evaluate_alarm(alarm: AlarmSpec, series: Series, start: datetime, end: datetime) -> Verdict:
+    """`alarm` on the run's `series` (metric name, sorted dimensions) -> points: the one series a
+    metric alarm names, or every contributor a query alarm's GROUP BY returns."""
+    if not alarm.query:
+        key = (alarm.metric_name, tuple(sorted((k, str(v)) for k, v in alarm.dimensions.items())))
+        return evaluate(alarm, series.get(key, []), start, end)
+    query = parse_query(alarm.query)
+    groups: dict[str, list[tuple[datetime, float]]] = {}
+    for (name, dims), points in series.items():
+        values = dict(dims)
+        if name != query.metric_name or set(values) != set(query.schema):
+            continue
+        label = ",".join(values[d] for d in query.group_by) or "*"
+        groups.setdefault(label, []).extend(points)
+    contributors = {
+        label: evaluate(alarm, sorted(points), start, end) for label, points in sorted(groups.items())
+    }
+    verdicts = list(contributors.values())
+    alarm_times = [v.first_alarm for v in verdicts if v.first_alarm is not None]
+    states = {v.state for v in verdicts}
+    state = next((s for s in (ALARM, OK, INSUFFICIENT) if s in states), "not evaluated")
+    window = alarm.period * alarm.evaluation_periods
+    return Verdict(
+        alarm,
+        state,
+        min(alarm_times) if alarm_times else None,
+        max((v.evaluations for v in verdicts), default=0),
+        window,
+        contributors,
+    )
 
 
 def _state(results: list[bool | None], alarm: AlarmSpec, previous: str) -> str:

@@ -1,7 +1,7 @@
 """Run the whole pipeline locally for a real minute, on the embedded AWS emulator.
 
 Usage:
-    python -m local.demo [--minutes N] [--output DIR] [--no-chart]
+    python -m local.demo [--minutes N] [--output DIR] [--no-chart] [--board]
 
 It synthesizes the CDK app (the same code path as `cdk synth`), deploys what the template holds
 into moto (the sampler ASL, the collector functions with their handlers and environments, the
@@ -77,6 +77,8 @@ class RunResult:
     end: datetime
     namespace: str
     sample_periods: dict[str, int] = field(default_factory=dict)  # collector -> seconds
+    notifications: list[str] = field(default_factory=list)  # messages the snapshot rule published
+    clusters: list[str] = field(default_factory=list)  # the account's clusters at the end
 
 
 def synthesize(outdir: Path) -> Any:
@@ -93,7 +95,7 @@ def synthesize(outdir: Path) -> Any:
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
     from collector_core.env_names import SAMPLE_PERIOD_SECONDS
-    from local.alarm_evaluation import evaluate
+    from local.alarm_evaluation import evaluate_alarm
     from local.demo_account import Change, seed_account
     from local.emulator import EmbeddedAws, read_metrics
 
@@ -102,6 +104,8 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
             progress.emulator_started()
         deployment = aws.deploy(synthesized)
         account = seed_account(aws)
+        if progress:
+            progress.attach(aws, deployment.namespace)
         if inject_fault:
             aws.inject_fault("ecs_counts", {FAULT_OFFSET}, "ecs.describe_clusters", "AccessDeniedException")
         # The rule fires on whole minutes; the demo starts at a whole second soon after the
@@ -130,10 +134,11 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
                 progress.advance(max(0.0, min(elapsed, total)))
             time.sleep(0.1)
         described = [aws.wait_for(arn, timeout_s=30) for arn in executions]
+        clusters = [arn.rsplit("/", 1)[-1] for arn in aws.client("ecs").list_clusters()["clusterArns"]]
         end = first + timedelta(minutes=minutes)
         series = read_metrics(aws.client("cloudwatch"), deployment.namespace, first, end)
         verdicts = [
-            evaluate(alarm, series.get(_alarm_key(alarm), []), first, end)
+            evaluate_alarm(alarm, series, first, end)
             for alarm in synthesized.alarms
             if alarm.namespace == deployment.namespace
         ]
@@ -150,11 +155,9 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
             spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
             for spec in synthesized.functions.values()
         },
+        list(aws.notifications),
+        sorted(clusters),
     )
-
-
-def _alarm_key(alarm: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
-    return alarm.metric_name, tuple(sorted((k, str(v)) for k, v in alarm.dimensions.items()))
 
 
 def sparkline(values: Sequence[float], width: int = 60) -> str:
@@ -253,6 +256,28 @@ def samples_landed(result: RunResult) -> list[str]:
     return landed
 
 
+def fleet_coverage(result: RunResult) -> list[str]:
+    """Which of the account's clusters only the fleet alarms cover, and whether their series have
+    reached CloudWatch yet (the ECS collector lists clusters once a minute)."""
+    fleet = [v for v in result.verdicts if v.alarm.query]
+    if not fleet:
+        return []
+    named = {
+        str(v.alarm.dimensions["ClusterName"]) for v in result.verdicts if "ClusterName" in v.alarm.dimensions
+    }
+    seen = {label for v in fleet for label in v.contributors}
+    lines = []
+    for cluster in (c for c in result.clusters if c not in named):
+        if cluster in seen:
+            lines.append(f"fleet alarms: {cluster} has no per-cluster alarm; the fleet alarms cover it")
+        else:
+            lines.append(
+                f"fleet alarms: {cluster} has no per-cluster alarm and no data yet; the fleet alarms cover "
+                "it from its first sample (the collector lists clusters once a minute: --minutes 2 shows it)"
+            )
+    return lines
+
+
 def _relative(path: Path) -> Path:
     """`path` relative to the working folder when it lies inside it (what a user can paste)."""
     try:
@@ -298,13 +323,34 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
             text = f"not evaluated: needs {verdict.window_seconds} s of data"
         else:
             text = f"[green]{verdict.state}[/]"
+        if alarm.query:
+            alarming = [c for c, v in verdict.contributors.items() if v.would_alarm]
+            quiet = [c for c in verdict.contributors if c not in alarming]
+            text += "; contributors: " + (
+                "; ".join(
+                    part
+                    for part in (
+                        f"ALARM {', '.join(alarming)}" if alarming else "",
+                        f"not in ALARM {', '.join(quiet)}" if quiet else "",
+                    )
+                    if part
+                )
+                or "none yet"
+            )
+        watched = (
+            f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})"
+        )
         alarms.add_row(
             alarm.alarm_id,
-            f"{alarm.statistic}({alarm.metric_name}{''.join(f' {v}' for v in alarm.dimensions.values())})",
+            watched + (f" by {', '.join(alarm.group_by)}" if alarm.query else ""),
             f"{alarm.period} s x {alarm.evaluation_periods} ({alarm.datapoints_to_alarm})",
             text,
         )
     console.print(alarms)
+    for line in fleet_coverage(result):
+        console.print(line)
+    for message in result.notifications:
+        console.print(f"alarm topic (snapshot rule): {message}")
     console.print(
         f"executions: {', '.join(result.statuses)}; collector invocations: {len(result.invocations)} "
         f"({sum(1 for i in result.invocations if i.error)} failed and caught by the state machine)"
@@ -321,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=DEFAULT_OUTPUT, help=f"chart folder (default {DEFAULT_OUTPUT})"
     )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    parser.add_argument(
+        "--board",
+        action="store_true",
+        help="show the live board (tools/board.py) while sampling, on a terminal",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.minutes <= 60:
         parser.error("--minutes takes a whole number from 1 to 60")
@@ -335,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     # sys.stdout to the emulator's capture router. Wide enough for the summary table even when
     # output is piped (rich assumes 80 columns then).
     console = Console(file=sys.stdout, width=max(160, Console(file=sys.stdout).width))
-    progress = _ProgressAdapter(console)
+    progress = _BoardProgress(console) if args.board and console.is_terminal else _ProgressAdapter(console)
     stderr = sys.stderr
     interrupted = _on_interrupt()
     try:
@@ -443,6 +494,9 @@ class _ProgressAdapter:
     def emulator_started(self) -> None:
         self.emulator_was_started = True
 
+    def attach(self, aws: Any, namespace: str) -> None:
+        """The seeded emulator, for a progress display that reads from it (the board)."""
+
     def advance(self, completed: float) -> None:
         if self._bar is not None:
             self._bar.update(self._task, completed=completed)
@@ -452,6 +506,56 @@ class _ProgressAdapter:
 
     def log(self, text: str) -> None:
         self.console.print(text)
+
+
+class _BoardProgress(_ProgressAdapter):
+    """`--board`: the live board instead of the bar, refreshed from the emulator every few seconds
+    (instance states from EC2, cluster counts from the one-second metrics in CloudWatch)."""
+
+    REFRESH_S = 2.0
+
+    def __init__(self, console: Any) -> None:
+        from rich.console import Console
+
+        super().__init__(console)
+        # The terminal's own width (the demo's console is kept at 160 columns for its tables).
+        self._terminal = Console(file=console.file)
+        self._source: Any = None
+        self._board: Any = None
+        self._next_refresh = 0.0
+
+    @contextlib.contextmanager
+    def live(self, total: int) -> Iterator[None]:
+        from rich.live import Live
+
+        from ops.board.live import BoardRenderable
+        from ops.board.view import Board
+
+        self._total = total
+        self._board = Board(self.REFRESH_S)
+        with Live(
+            BoardRenderable(self._board),
+            console=self._terminal,
+            refresh_per_second=4,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ):
+            yield
+        self.console.print(f"sampling {total}/{total} s")
+
+    def log(self, text: str) -> None:
+        self._terminal.print(text)
+
+    def attach(self, aws: Any, namespace: str) -> None:
+        from ops.board.sources import EmulatorSource
+
+        self._source = EmulatorSource(aws.client("ec2"), aws.client("cloudwatch"), namespace)
+
+    def advance(self, completed: float) -> None:
+        if self._source is None or self._board is None or time.monotonic() < self._next_refresh:
+            return
+        self._next_refresh = time.monotonic() + self.REFRESH_S
+        self._board.update(self._source.fetch())
 
 
 def run_cli() -> int:

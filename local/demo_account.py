@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ec2.models import ec2_backends
@@ -26,6 +27,12 @@ CLUSTERS: dict[str, dict[str, int]] = {
     "batch": {"running": 3, "instances": 0, "services": 1},
     "payments": {"running": 4, "instances": 1, "services": 2},
 }
+# Created during the scenario minute, after the deploy: no per-cluster alarm names it, the fleet
+# alarms cover it from the collector's next cluster listing (the list is kept 60 s).
+NEW_CLUSTER = "reports"
+NEW_CLUSTER_SECOND = 25
+NEW_CLUSTER_RUNNING = 2
+SNAPSHOT_FAILURE_SECOND = 50
 INSTANCES = {"running": 5, "stopped": 1}
 VOLUMES = {"available": 3, "creating": 1, "error": 1}  # besides the instances' root volumes
 
@@ -139,12 +146,57 @@ def _scenario(account: DemoAccount) -> list[Change]:
     def stop_instance() -> None:
         account.aws.client("ec2").stop_instances(InstanceIds=[account.instance_ids[-2]])
 
+    def new_cluster() -> None:
+        account.aws.client("ecs").create_cluster(clusterName=NEW_CLUSTER)
+        _set_cluster(NEW_CLUSTER, running_tasks_count=NEW_CLUSTER_RUNNING)
+
+    volume = account.volume_ids["available"][1]
+
+    def snapshot_fails() -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        account.aws.emit_event(snapshot_failed_event(volume, now))
+
     return [
         Change(20, "web: a deployment asks for 12 more tasks; they wait in PENDING", burst),
         Change(30, "web: 6 of the new tasks start running", half_drained),
         Change(40, "web: the other 6 start running; nothing pending", drained),
+        Change(
+            NEW_CLUSTER_SECOND,
+            f"ECS: cluster {NEW_CLUSTER} is created with {NEW_CLUSTER_RUNNING} tasks "
+            "(no per-cluster alarm names it)",
+            new_cluster,
+        ),
         Change(45, f"EC2: instance {account.instance_ids[-2]} stops", stop_instance),
+        Change(
+            SNAPSHOT_FAILURE_SECOND,
+            f"EBS: a snapshot of {volume} fails (its KMS key is disabled)",
+            snapshot_fails,
+        ),
     ]
+
+
+def snapshot_failed_event(volume_id: str, time: str = "2026-12-01T12:00:50Z") -> dict[str, Any]:
+    """A failed createSnapshot notification, in the shape the EBS user guide documents."""
+    return {
+        "version": "0",
+        "id": "01234567-0123-0123-0123-012345678901",
+        "detail-type": "EBS Snapshot Notification",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": time,
+        "region": REGION,
+        "resources": [f"arn:aws:ec2::{REGION}:snapshot/snap-0demo0failed00001"],
+        "detail": {
+            "event": "createSnapshot",
+            "result": "failed",
+            "cause": "The KMS key is disabled",
+            "request-id": "",
+            "snapshot_id": f"arn:aws:ec2::{REGION}:snapshot/snap-0demo0failed00001",
+            "source": f"arn:aws:ec2::{REGION}:volume/{volume_id}",
+            "startTime": "2026-12-01T12:00:40Z",
+            "endTime": "2026-12-01T12:00:50Z",
+        },
+    }
 
 
 def _set_cluster(name: str, **counts: int) -> None:

@@ -20,6 +20,9 @@ Where moto lacks something, this module works around it, and each workaround say
   does, so SampleDelay measures what it would measure there.
 - EC2 DescribeVolumeStatus raises NotImplementedError in moto; it is answered from
   `volume_statuses` (volume id -> status; absent = ok).
+- EventBridge never matches events in moto: `emit_event` applies the synthesized snapshot rule's
+  pattern and input transformer to an event, as EventBridge would, and publishes the message to
+  the emulated alarm topic (`notifications` keeps each message).
 - Faults: `inject_fault` makes one AWS operation fail with an error code for the invocations of a
   collector at given offsets, inside moto's response layer, as AWS would answer.
 """
@@ -242,6 +245,9 @@ class EmbeddedAws:
         self._undo: list[Callable[[], None]] = []
         self.volume_statuses: dict[str, str] = {}
         self.runtime: LambdaRuntime
+        self.notifications: list[str] = []
+        self.topic_arn = ""
+        self._snapshot_rule: dict[str, Any] | None = None
 
     def __enter__(self) -> EmbeddedAws:
         os.environ.update(
@@ -257,6 +263,9 @@ class EmbeddedAws:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # Execution threads can outlive the emulator (Ctrl-C): a scenario change that calls an AWS
+        # API from one of them would then go to the real endpoint, so none runs any more.
+        self.runtime.before_invoke = None
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()
@@ -370,20 +379,44 @@ class EmbeddedAws:
         for alarm in synthesized.alarms:
             if alarm.namespace != namespace:
                 continue  # AWS/* metrics (Lambda, States, Events) are not published by moto
+            if alarm.query:
+                watched: dict[str, Any] = {
+                    "Metrics": [
+                        {"Id": "q", "Expression": alarm.query, "Period": alarm.period, "ReturnData": True}
+                    ]
+                }
+            else:
+                watched = {
+                    "Namespace": alarm.namespace,
+                    "MetricName": alarm.metric_name,
+                    "Dimensions": [{"Name": k, "Value": str(v)} for k, v in alarm.dimensions.items()],
+                    "Statistic": alarm.statistic,
+                    "Period": alarm.period,
+                }
             cloudwatch.put_metric_alarm(
                 AlarmName=alarm.name,
-                Namespace=alarm.namespace,
-                MetricName=alarm.metric_name,
-                Dimensions=[{"Name": k, "Value": str(v)} for k, v in alarm.dimensions.items()],
-                Statistic=alarm.statistic,
-                Period=alarm.period,
+                AlarmDescription=alarm.description,
+                **watched,
                 EvaluationPeriods=alarm.evaluation_periods,
                 DatapointsToAlarm=alarm.datapoints_to_alarm,
                 Threshold=alarm.threshold,
                 ComparisonOperator=alarm.comparison,
                 TreatMissingData=alarm.missing,
             )
+        self._snapshot_rule = synthesized.snapshot_rule
+        self.topic_arn = self.client("sns").create_topic(Name="alarms")["TopicArn"]
         return Deployment(state_machine_arn, arns, namespace)
+
+    def emit_event(self, event: dict[str, Any]) -> str | None:
+        """What EventBridge does with `event` on the default bus for the snapshot rule: the message
+        published to the alarm topic, or None when the rule does not match (or is not deployed)."""
+        rule = self._snapshot_rule
+        if rule is None or not matches(rule["pattern"], event):
+            return None
+        message = transform(rule["input_template"], rule["input_paths"], event)
+        self.client("sns").publish(TopicArn=self.topic_arn, Message=message)
+        self.notifications.append(message)
+        return message
 
     def start_minute(self, deployment: Deployment, synthesized: Synthesized, scheduled: datetime) -> str:
         """Start one sampler execution with the input the schedule rule would give."""
@@ -404,6 +437,37 @@ class EmbeddedAws:
             if described["status"] != "RUNNING" or time.time() > deadline:
                 return described
             time.sleep(0.25)
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """EventBridge's matching for the pattern shapes this stack uses: every key of the pattern must
+    be in the event; a list holds the values allowed; a nested object matches the nested field."""
+    for key, wanted in pattern.items():
+        if key not in event:
+            return False
+        if isinstance(wanted, dict):
+            if not isinstance(event[key], dict) or not matches(wanted, event[key]):
+                return False
+        elif event[key] not in wanted:
+            return False
+    return True
+
+
+def transform(template: str, paths: dict[str, str], event: dict[str, Any]) -> str:
+    """An input transformer: each `<name>` replaced by the value at its `$.a.b` path. A template
+    that is a quoted string gives that string's text (EventBridge inserts values unquoted in it)."""
+    text = template
+    for name, path in paths.items():
+        value: Any = event
+        for part in path.removeprefix("$.").split("."):
+            value = value.get(part, "") if isinstance(value, dict) else ""
+        text = text.replace(
+            f"<{name}>", json.dumps(value)[1:-1] if isinstance(value, str) else json.dumps(value)
+        )
+    if text.startswith('"') and text.endswith('"'):
+        decoded: str = json.loads(text)
+        return decoded
+    return text
 
 
 def read_metrics(

@@ -56,6 +56,40 @@ class StateMachineSpec:
 
 
 @dataclass(frozen=True)
+class InsightsQuery:
+    """The Metrics Insights query shape the fleet alarms use:
+    `SELECT FUNC(Metric) FROM SCHEMA("namespace", Dim, ...) [GROUP BY Dim, ...]`."""
+
+    function: str
+    metric_name: str
+    namespace: str
+    schema: tuple[str, ...]
+    group_by: tuple[str, ...]
+
+    @property
+    def statistic(self) -> str:
+        return _STATISTIC_OF[self.function]
+
+
+_STATISTIC_OF = {"MIN": "Minimum", "MAX": "Maximum", "AVG": "Average", "SUM": "Sum", "COUNT": "SampleCount"}
+_QUERY = re.compile(
+    r'^SELECT\s+(?P<function>MIN|MAX|AVG|SUM|COUNT)\((?P<metric>\w+)\)\s+FROM\s+SCHEMA\(\s*"(?P<ns>[^"]+)"'
+    r"(?P<schema>(\s*,\s*\w+)*)\s*\)(\s+GROUP\s+BY\s+(?P<group>\w+(\s*,\s*\w+)*))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_query(query: str) -> InsightsQuery:
+    """The parts of a fleet alarm's query; any other shape is refused rather than half-understood."""
+    match = _QUERY.match(query.strip())
+    if not match:
+        raise TemplateError(f"Metrics Insights query not understood here: {query}")
+    schema = tuple(d.strip() for d in match["schema"].split(",") if d.strip())
+    group = tuple(d.strip() for d in (match["group"] or "").split(",") if d.strip())
+    return InsightsQuery(match["function"].upper(), match["metric"], match["ns"], schema, group)
+
+
+@dataclass(frozen=True)
 class Synthesized:
     """One stack's template, parsed into the parts the pipeline runs."""
 
@@ -111,7 +145,7 @@ class Synthesized:
     @property
     def schedule_rule(self) -> dict[str, Any]:
         """The schedule expression, state, and the input each target receives (parsed)."""
-        ((_, props),) = self.resources("AWS::Events::Rule").items()
+        (props,) = [p for p in self.resources("AWS::Events::Rule").values() if "ScheduleExpression" in p]
         (target,) = props["Targets"]
         return {
             "schedule": props["ScheduleExpression"],
@@ -135,33 +169,65 @@ class Synthesized:
         return parsed
 
     @property
+    def snapshot_rule(self) -> dict[str, Any] | None:
+        """The EBS snapshot notification rule: its pattern and its one target's input transformer."""
+        rules = [p for p in self.resources("AWS::Events::Rule").values() if "EventPattern" in p]
+        if not rules:
+            return None
+        (props,) = rules
+        (target,) = props["Targets"]
+        return {
+            "pattern": props["EventPattern"],
+            "input_template": target["InputTransformer"]["InputTemplate"],
+            "input_paths": target["InputTransformer"]["InputPathsMap"],
+            "target": target["Arn"],
+        }
+
+    @property
     def alarms(self) -> list[AlarmSpec]:
-        """Every single-metric alarm, as the catalogue's record (its id from the resource's metadata)."""
-        result = []
-        for logical_id, resource in self.template.get("Resources", {}).items():
-            if resource.get("Type") != "AWS::CloudWatch::Alarm" or "MetricName" not in resource["Properties"]:
-                continue
-            props = resource["Properties"]
-            summary, runbook = AlarmSpec.split_description(props.get("AlarmDescription", ""))
-            result.append(
-                AlarmSpec(
-                    alarm_id=resource.get("Metadata", {}).get(ALARM_ID_METADATA, logical_id),
-                    name=props["AlarmName"],
-                    namespace=props["Namespace"],
-                    metric_name=props["MetricName"],
-                    dimensions={d["Name"]: d["Value"] for d in props.get("Dimensions", [])},
-                    statistic=props.get("Statistic") or props.get("ExtendedStatistic", ""),
-                    period=int(props["Period"]),
-                    comparison=Comparison(props["ComparisonOperator"]),
-                    threshold=float(props["Threshold"]),
-                    evaluation_periods=int(props["EvaluationPeriods"]),
-                    datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
-                    missing=Missing(props.get("TreatMissingData", Missing.MISSING)),
-                    summary=summary,
-                    runbook=runbook,
-                )
-            )
-        return result
+        """Every alarm, as the catalogue's record (its id from the resource's metadata); a fleet
+        alarm's namespace, metric and statistic are read from its Metrics Insights query."""
+        return [
+            _alarm(logical_id, resource)
+            for logical_id, resource in self.template.get("Resources", {}).items()
+            if resource.get("Type") == "AWS::CloudWatch::Alarm"
+        ]
+
+
+def _alarm(logical_id: str, resource: dict[str, Any]) -> AlarmSpec:
+    props = resource["Properties"]
+    summary, runbook = AlarmSpec.split_description(props.get("AlarmDescription", ""))
+    if "Metrics" in props:
+        (returned,) = [m for m in props["Metrics"] if m.get("ReturnData", True)]
+        query = parse_query(returned["Expression"])
+        watched: dict[str, Any] = {
+            "namespace": query.namespace,
+            "metric_name": query.metric_name,
+            "dimensions": {},
+            "statistic": query.statistic,
+            "period": int(returned["Period"]),
+            "query": returned["Expression"],
+        }
+    else:
+        watched = {
+            "namespace": props["Namespace"],
+            "metric_name": props["MetricName"],
+            "dimensions": {d["Name"]: d["Value"] for d in props.get("Dimensions", [])},
+            "statistic": props.get("Statistic") or props.get("ExtendedStatistic", ""),
+            "period": int(props["Period"]),
+        }
+    return AlarmSpec(
+        alarm_id=resource.get("Metadata", {}).get(ALARM_ID_METADATA, logical_id),
+        name=props["AlarmName"],
+        comparison=Comparison(props["ComparisonOperator"]),
+        threshold=float(props["Threshold"]),
+        evaluation_periods=int(props["EvaluationPeriods"]),
+        datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
+        missing=Missing(props.get("TreatMissingData", Missing.MISSING)),
+        summary=summary,
+        runbook=runbook,
+        **watched,
+    )
 
 
 def _get_att_id(value: Any) -> str:

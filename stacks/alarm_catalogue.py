@@ -8,6 +8,7 @@ sample must not look like twice the tasks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict, Unpack
@@ -43,6 +44,12 @@ ALARM_ID_METADATA = "highres:alarmId"
 _RUNBOOK = " Runbook: "
 
 
+# CloudFormation Metadata key under which each alarm resource carries its catalogue id, so what is
+# read back from a template (or a deployed stack) maps to the catalogue without parsing names.
+ALARM_ID_METADATA = "highres:alarmId"
+_RUNBOOK = " Runbook: "
+
+
 @dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
     """One CloudWatch alarm, as the catalogue defines it and as a template holds it; `runbook` is
@@ -65,6 +72,15 @@ class AlarmSpec:
     # The deployed AlarmName (the stack's prefix, then the id); empty until a stack names it.
     name: str = field(default="", compare=False)
     catalogue_metric: MetricSpec | None = field(default=None, compare=False)
+    # A Metrics Insights query (`SELECT ... GROUP BY ...`): the alarm watches every series it
+    # returns, each a contributor; `dimensions` is then empty and `statistic` the query's function.
+    query: str = ""
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """The dimensions a query alarm groups by: each combination of values is a contributor."""
+        match = re.search(r"\bGROUP\s+BY\s+(.+)$", self.query, re.IGNORECASE)
+        return tuple(d.strip() for d in match.group(1).split(",")) if match else ()
 
     @property
     def description(self) -> str:
@@ -87,71 +103,154 @@ class AwsMetricRefs:
     rule_name: str
 
 
-def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
-    """Alarms on the account's state: what the one-second metrics exist to catch."""
-    ns, th = config.namespace, config.alarms
-    specs: list[AlarmSpec] = []
-    stuck_periods = th.pending_stuck_seconds // HIGH_RESOLUTION_PERIOD
-    ecs_clusters = config.clusters_with_alarms if Collector.ECS_COUNTS in config.collectors else ()
-    for cluster in ecs_clusters:
-        dims = {cat.CLUSTER_NAME: cluster}
-        specs.append(
-            _fast(
-                alarm_id=f"EcsTasksStuckPending-{cluster}",
-                metric=cat.PENDING_TASK,
-                namespace=ns,
-                dims=dims,
-                statistic="Minimum",
-                comparison=Comparison.GREATER,
-                threshold=0,
-                periods=stuck_periods,
-                summary=(
-                    f"Tasks in {cluster} have been PENDING for {th.pending_stuck_seconds} s without a break."
-                ),
-                runbook=(
-                    "Look at the cluster's stopped tasks and service events: usually no capacity (container "
-                    "instances or Fargate quota), an image that cannot be pulled, or no free ENIs in the "
-                    "subnet."
-                ),
+# Metrics Insights aggregates every query to one-minute granularity ("Metrics Insights does not
+# support high-resolution data ... the output is aggregated at one-minute granularity", Metrics
+# Insights quotas, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html),
+# so 60 s is the shortest period a query alarm can usefully take.
+FLEET_PERIOD = 60
+# The query functions matching the statistics the per-cluster alarms use.
+_QUERY_FUNCTIONS = {
+    "Minimum": "MIN",
+    "Maximum": "MAX",
+    "Average": "AVG",
+    "Sum": "SUM",
+    "SampleCount": "COUNT",
+}
+
+
+@dataclass(frozen=True)
+class ClusterAlarmKind:
+    """One kind of per-cluster alarm; the per-cluster and the fleet alarm are both built from it."""
+
+    kind_id: str  # the per-cluster alarm is "<kind_id>-<cluster>"
+    fleet_id: str  # the fleet alarm's id
+    metric: MetricSpec
+    statistic: str
+    comparison: Comparison
+    threshold: float
+    seconds: int  # how long the condition must last
+    summary: str  # with "{cluster}"
+    runbook: str
+
+
+def cluster_alarm_kinds(config: DeploymentConfig) -> list[ClusterAlarmKind]:
+    """The per-cluster alarm kinds this configuration asks for, in the order they are created."""
+    th = config.alarms
+    kinds = [
+        ClusterAlarmKind(
+            "EcsTasksStuckPending",
+            "FleetTasksStuckPending",
+            cat.PENDING_TASK,
+            "Minimum",
+            Comparison.GREATER,
+            0,
+            th.pending_stuck_seconds,
+            f"Tasks in {{cluster}} have been PENDING for {th.pending_stuck_seconds} s without a break.",
+            "Look at the cluster's stopped tasks and service events: usually no capacity (container "
+            "instances or Fargate quota), an image that cannot be pulled, or no free ENIs in the "
+            "subnet.",
+        )
+    ]
+    if th.running_tasks_min is not None:
+        kinds.append(
+            ClusterAlarmKind(
+                "EcsRunningTasksLow",
+                "FleetRunningTasksLow",
+                cat.RUNNING_TASK,
+                "Maximum",
+                Comparison.LESS,
+                th.running_tasks_min,
+                30,
+                f"Fewer than {th.running_tasks_min} tasks running in {{cluster}} for 30 s.",
+                "Check the services' events and recently stopped tasks (exit codes, health checks); "
+                "scale out or roll back the last deployment.",
             )
         )
-        if th.running_tasks_min is not None:
-            specs.append(
-                _fast(
-                    alarm_id=f"EcsRunningTasksLow-{cluster}",
-                    metric=cat.RUNNING_TASK,
-                    namespace=ns,
-                    dims=dims,
-                    statistic="Maximum",
-                    comparison=Comparison.LESS,
-                    threshold=th.running_tasks_min,
-                    periods=3,
-                    summary=f"Fewer than {th.running_tasks_min} tasks running in {cluster} for 30 s.",
-                    runbook=(
-                        "Check the services' events and recently stopped tasks (exit codes, health checks); "
-                        "scale out or roll back the last deployment."
-                    ),
-                )
+    if th.container_instances_min is not None:
+        kinds.append(
+            ClusterAlarmKind(
+                "EcsContainerInstancesLow",
+                "FleetContainerInstancesLow",
+                cat.REGISTERED_CONTAINER_INSTANCES,
+                "Maximum",
+                Comparison.LESS,
+                th.container_instances_min,
+                30,
+                f"Fewer than {th.container_instances_min} container instances registered in {{cluster}}.",
+                "Check the Auto Scaling group behind the capacity provider and the ECS agent on the "
+                "instances (agent disconnected, instance draining or terminated).",
             )
-        if th.container_instances_min is not None:
+        )
+    return kinds
+
+
+def fleet_query(function: str, metric: MetricSpec, namespace: str) -> str:
+    """`SELECT MIN(PendingTask) FROM SCHEMA("ns", ClusterName) GROUP BY ClusterName`: one series per
+    cluster that has the metric, whenever the cluster was created."""
+    _check_dimensions(metric, {cat.CLUSTER_NAME: ""})
+    return (
+        f'SELECT {function}({metric.name}) FROM SCHEMA("{namespace}", {cat.CLUSTER_NAME}) '
+        f"GROUP BY {cat.CLUSTER_NAME}"
+    )
+
+
+def fleet_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
+    """One Metrics Insights alarm per per-cluster alarm kind, over every cluster at once.
+
+    Per-cluster alarms need names at synth; with `clusters: "*"` a cluster created later has
+    metrics but no alarm. A query alarm's `GROUP BY ClusterName` makes each cluster a contributor
+    as soon as its metric exists. It is coarser (one-minute periods, so a condition must hold for
+    whole minutes) and limited (200 query alarms per account and region, 500 series per query,
+    100 contributors in ALARM), so it complements the 10-second per-cluster alarms. Listed
+    clusters all have their own alarms: no fleet alarm is needed then.
+    """
+    if not (config.fleet_alarms and config.all_clusters and Collector.ECS_COUNTS in config.collectors):
+        return []
+    specs = []
+    for kind in cluster_alarm_kinds(config):
+        periods = max(1, -(-kind.seconds // FLEET_PERIOD))  # whole minutes, rounded up
+        specs.append(
+            AlarmSpec(
+                alarm_id=kind.fleet_id,
+                namespace=config.namespace,
+                metric_name=kind.metric.name,
+                dimensions={},
+                statistic=kind.statistic,
+                period=FLEET_PERIOD,
+                comparison=kind.comparison,
+                threshold=kind.threshold,
+                evaluation_periods=periods,
+                datapoints_to_alarm=periods,
+                missing=Missing.NOT_BREACHING,
+                summary=kind.summary.format(cluster="a cluster")
+                + f" Any cluster the query returns, judged in one-minute periods ({periods} min).",
+                runbook=kind.runbook,
+                catalogue_metric=kind.metric,
+                query=fleet_query(_QUERY_FUNCTIONS[kind.statistic], kind.metric, config.namespace),
+            )
+        )
+    return specs
+
+
+def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
+    """Alarms on the account's state: what the one-second metrics exist to catch."""
+    ns = config.namespace
+    specs: list[AlarmSpec] = []
+    ecs_clusters = config.clusters_with_alarms if Collector.ECS_COUNTS in config.collectors else ()
+    for cluster in ecs_clusters:
+        for kind in cluster_alarm_kinds(config):
             specs.append(
                 _fast(
-                    alarm_id=f"EcsContainerInstancesLow-{cluster}",
-                    metric=cat.REGISTERED_CONTAINER_INSTANCES,
+                    alarm_id=f"{kind.kind_id}-{cluster}",
+                    metric=kind.metric,
                     namespace=ns,
-                    dims=dims,
-                    statistic="Maximum",
-                    comparison=Comparison.LESS,
-                    threshold=th.container_instances_min,
-                    periods=3,
-                    summary=(
-                        f"Fewer than {th.container_instances_min} container instances registered in "
-                        f"{cluster}."
-                    ),
-                    runbook=(
-                        "Check the Auto Scaling group behind the capacity provider and the ECS agent on the "
-                        "instances (agent disconnected, instance draining or terminated)."
-                    ),
+                    dims={cat.CLUSTER_NAME: cluster},
+                    statistic=kind.statistic,
+                    comparison=kind.comparison,
+                    threshold=kind.threshold,
+                    periods=kind.seconds // HIGH_RESOLUTION_PERIOD,
+                    summary=kind.summary.format(cluster=cluster),
+                    runbook=kind.runbook,
                 )
             )
     if Collector.EC2_EBS_STATE not in config.collectors:

@@ -24,6 +24,8 @@ DEFAULT_CONFIG_FILE = "highres.config.json"
 STACK_NAME_PREFIX = "HighResMetrics"
 WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
 SINKS = ("emf", "api")
+# Which EBS snapshot notifications reach the alarm topic: failures only, every result, or none.
+SNAPSHOT_NOTIFICATIONS = ("failed", "all", "off")
 # Seconds: the period of the alarms on one-second account metrics, the shortest a CloudWatch alarm
 # takes (10, 30, then multiples of 60). Thresholds given in seconds must be whole periods of it.
 HIGH_RESOLUTION_PERIOD = 10
@@ -90,6 +92,9 @@ class DeploymentConfig:
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
     notification_emails: tuple[str, ...] = ()
     rule_enabled: bool = True
+    # Metrics Insights alarms over every cluster (with clusters "*"); see alarm_catalogue.fleet_alarms.
+    fleet_alarms: bool = True
+    snapshot_notifications: str = "failed"
     log_retention_days: int = 14
     powertools_version: str = "3.37.0"
     # Measured: a handler peaks at ~36 MiB after import (bare boto3: 34), so 128 MB would fit;
@@ -423,6 +428,8 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "alarmThresholds": ("alarms", _alarm_thresholds),
     "notificationEmails": ("notification_emails", _emails),
     "ruleEnabled": ("rule_enabled", _bool),
+    "fleetAlarms": ("fleet_alarms", _bool),
+    "snapshotNotifications": ("snapshot_notifications", _choice(SNAPSHOT_NOTIFICATIONS, str.lower)),
     "logRetentionDays": ("log_retention_days", _retention),
     "powertoolsVersion": ("powertools_version", _version),
     "collectorMemoryMb": ("collector_memory_mb", _int_in(128, 10240)),

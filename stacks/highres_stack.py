@@ -7,11 +7,13 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack, Token
 from constructs import Construct
 
-from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
+from collector_core.catalogue import Collector
+from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, fleet_alarms, pipeline_alarms
 from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.collectors_construct import CollectorFunctions
 from stacks.constructs.dashboard_construct import Dashboard
 from stacks.constructs.sampler_construct import Sampler
+from stacks.constructs.snapshot_notifications_construct import SnapshotNotifications
 from stacks.deployment_config import DeploymentConfig
 
 
@@ -29,7 +31,7 @@ class HighResMetricsStack(Stack):
             function_names={c: f.function_name for c, f in self.collectors.functions.items()},
             rule_name=self.sampler.rule.rule_name,
         )
-        self.alarm_specs = account_alarms(config) + pipeline_alarms(config, refs)
+        self.alarm_specs = account_alarms(config) + fleet_alarms(config) + pipeline_alarms(config, refs)
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -37,6 +39,14 @@ class HighResMetricsStack(Stack):
             name_prefix=construct_id,
             emails=config.notification_emails,
         )
+        if config.snapshot_notifications != "off" and Collector.EC2_EBS_STATE in config.collectors:
+            self.snapshots = SnapshotNotifications(
+                self,
+                "SnapshotNotifications",
+                results=config.snapshot_notifications,
+                topic=self.alarms.topic,
+                key=self.alarms.key,
+            )
         self.dashboard_name = dashboard_name(self, construct_id)
         self.dashboard = Dashboard(
             self,

@@ -51,6 +51,7 @@ class Alarms(Construct):
             description="Encrypts the high-resolution metrics alarm topic",
         )
         key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.key = key
         self.topic = sns.Topic(
             self,
             "Topic",
@@ -85,13 +86,7 @@ class Alarms(Construct):
                 spec.alarm_id,
                 alarm_name=alarm_name(name_prefix, spec.alarm_id),
                 alarm_description=spec.description,
-                metric=cloudwatch.Metric(
-                    namespace=spec.namespace,
-                    metric_name=spec.metric_name,
-                    dimensions_map=spec.dimensions,
-                    statistic=spec.statistic,
-                    period=Duration.seconds(spec.period),
-                ),
+                metric=_metric(spec),
                 comparison_operator=_COMPARISONS[spec.comparison],
                 threshold=spec.threshold,
                 evaluation_periods=spec.evaluation_periods,
@@ -102,6 +97,21 @@ class Alarms(Construct):
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
             self.alarms[spec.alarm_id] = alarm
+
+
+def _metric(spec: AlarmSpec) -> cloudwatch.IMetric:
+    """The alarm's metric, or for a fleet alarm its Metrics Insights query (no metrics of its own)."""
+    if spec.query:
+        return cloudwatch.MathExpression(
+            expression=spec.query, using_metrics={}, period=Duration.seconds(spec.period), label=spec.alarm_id
+        )
+    return cloudwatch.Metric(
+        namespace=spec.namespace,
+        metric_name=spec.metric_name,
+        dimensions_map=spec.dimensions,
+        statistic=spec.statistic,
+        period=Duration.seconds(spec.period),
+    )
 
 
 # CloudWatch's limit on AlarmName (PutMetricAlarm API reference: length 1-255).

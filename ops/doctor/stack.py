@@ -1,0 +1,137 @@
+"""What the doctor reads about the stack: its deployed template and the physical ids CloudFormation
+gave its resources, with the template's intrinsic functions resolved against them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+# Pages read at most from any one paginated call: 100 pages of 100 resources or alarms is far more
+# than this stack has, and a bound keeps a broken NextToken from looping.
+MAX_PAGES = 100
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+
+
+class DoctorError(RuntimeError):
+    """The doctor cannot run its checks (no such stack, no permission); the message says why."""
+
+
+def call(client: Any, operation: str, **params: Any) -> Any:
+    """`client.operation(**params)`, with AccessDenied turned into a one-line error naming the
+    IAM action the doctor's policy must grant."""
+    try:
+        return getattr(client, operation)(**params)
+    except ClientError as error:
+        raise _explained(client, operation, error) from None
+
+
+def pages(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+    """Every item under `key` of a paginated operation, bounded by MAX_PAGES."""
+    items: list[Any] = []
+    try:
+        for number, page in enumerate(client.get_paginator(operation).paginate(**params)):
+            if number >= MAX_PAGES:
+                break
+            items += page.get(key, [])
+    except ClientError as error:
+        raise _explained(client, operation, error) from None
+    return items
+
+
+def _explained(client: Any, operation: str, error: ClientError) -> Exception:
+    code = error.response.get("Error", {}).get("Code", "")
+    service = iam_prefix(client.meta.service_model.signing_name)
+    action = client.meta.service_model.operation_model(_api_name(client, operation)).name
+    if code in _DENIED:
+        return DoctorError(
+            f"missing permission {service}:{action} (see the doctor's IAM policy in the README)"
+        )
+    return error
+
+
+def iam_prefix(signing_name: str) -> str:
+    """The IAM action prefix of a service: CloudWatch signs as "monitoring" but its actions are
+    "cloudwatch:..."; the doctor's other services use one name for both."""
+    return {"monitoring": "cloudwatch"}.get(signing_name, signing_name)
+
+
+def _api_name(client: Any, operation: str) -> str:
+    return str(client.meta.method_to_api_mapping.get(operation, operation))
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    name: str
+    stack_id: str
+    status: str
+    template: dict[str, Any]
+    physical: dict[str, str]  # logical id -> physical id
+    types: dict[str, str]  # logical id -> resource type
+
+    @property
+    def account(self) -> str:
+        return self.stack_id.split(":")[4]
+
+    @property
+    def region(self) -> str:
+        return self.stack_id.split(":")[3]
+
+    @property
+    def partition(self) -> str:
+        return self.stack_id.split(":")[1]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            lid: res.get("Properties", {})
+            for lid, res in self.template.get("Resources", {}).items()
+            if res.get("Type") == resource_type
+        }
+
+    def resolve(self, value: Any) -> Any:
+        """Ref, Fn::Join, Fn::Select and the pseudo parameters, as CloudFormation resolved them;
+        anything else (Fn::GetAtt) becomes None: that field cannot be compared."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            pseudo = {
+                "AWS::Region": self.region,
+                "AWS::AccountId": self.account,
+                "AWS::Partition": self.partition,
+                "AWS::StackName": self.name,
+                "AWS::URLSuffix": "amazonaws.com",
+            }
+            return pseudo.get(value["Ref"], self.physical.get(value["Ref"]))
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            resolved = [self.resolve(p) for p in parts]
+            return None if any(p is None for p in resolved) else separator.join(map(str, resolved))
+        if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+            return None
+        return {k: self.resolve(v) for k, v in value.items()}
+
+
+def read_stack(cloudformation: Any, name: str, region: str) -> DeployedStack:
+    """The stack as deployed; a one-line DoctorError when there is no such stack."""
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", "")
+        if "does not exist" in message:
+            raise DoctorError(f"no stack named {name} in {region}: check --stack and --region") from None
+        raise _explained(cloudformation, "describe_stacks", error) from None
+    body = call(cloudformation, "get_template", StackName=name, TemplateStage="Original")["TemplateBody"]
+    template = body if isinstance(body, dict) else json.loads(body)
+    resources = pages(cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=name)
+    return DeployedStack(
+        name,
+        described["StackId"],
+        described["StackStatus"],
+        template,
+        {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources},
+        {r["LogicalResourceId"]: r["ResourceType"] for r in resources},
+    )

@@ -1,0 +1,181 @@
+"""A deployed stack for the doctor's tests: the synthesized template on the embedded emulator.
+
+`EmbeddedAws.deploy` creates the functions, the state machine, the alarm topic and the alarms on
+the stack's own namespace. What moto's CloudFormation cannot give without the CDK assets and
+AWS's reserved SSM parameters (the stack itself: DescribeStacks, GetTemplate,
+ListStackResources) comes from `FakeCloudFormation`, which answers from the synthesized template
+and the physical ids created here. The rules and every alarm (AWS/* ones included, with their
+actions) are created from the template with its references resolved to those ids, and the
+metrics a working pipeline leaves behind are written: the AWS/States execution counts (Step
+Functions publishes them; moto does not) and one SampleDelay per sample per collector.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from local.emulator import ACCOUNT, REGION, EmbeddedAws
+from ops.doctor.clients import Clients
+from tests.stack_helpers import SynthResult
+
+STACK = "HighResMetrics"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/0a1b2c3d-0000-4000-8000-000000000000"
+EMAIL = "oncall@example.com"
+MINUTES = 5
+
+
+class _Pages:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self._pages = pages
+
+    def paginate(self, **_: Any) -> Iterator[dict[str, Any]]:
+        yield from self._pages
+
+
+class FakeCloudFormation:
+    """DescribeStacks, GetTemplate and ListStackResources for one stack, as CloudFormation answers."""
+
+    def __init__(self, template: dict[str, Any], physical: dict[str, str]) -> None:
+        self.template, self.physical = template, physical
+        self.meta = boto3.client("cloudformation", region_name=REGION).meta
+        self.denied: set[str] = set()
+
+    def template_alarms(self) -> list[str]:
+        return [lid for lid, r in self.template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+
+    def _check(self, operation: str, name: str) -> None:
+        if operation in self.denied:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, operation)
+        if name not in (STACK, STACK_ID):
+            message = f"Stack with id {name} does not exist"
+            raise ClientError({"Error": {"Code": "ValidationError", "Message": message}}, operation)
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - the API's spelling
+        self._check("DescribeStacks", StackName)
+        return {"Stacks": [{"StackName": STACK, "StackId": STACK_ID, "StackStatus": "CREATE_COMPLETE"}]}
+
+    def get_template(self, StackName: str, TemplateStage: str) -> dict[str, Any]:  # noqa: N803
+        self._check("GetTemplate", StackName)
+        return {"TemplateBody": json.dumps(self.template)}
+
+    def get_paginator(self, operation: str) -> _Pages:
+        assert operation == "list_stack_resources"
+        summaries = [
+            {
+                "LogicalResourceId": lid,
+                "PhysicalResourceId": self.physical.get(lid, f"{lid}-id"),
+                "ResourceType": r["Type"],
+            }
+            for lid, r in self.template["Resources"].items()
+        ]
+        # Two pages, as CloudFormation gives 100 summaries a page to larger stacks.
+        return _Pages(
+            [{"StackResourceSummaries": summaries[:10]}, {"StackResourceSummaries": summaries[10:]}]
+        )
+
+
+@dataclass
+class Deployed:
+    aws: EmbeddedAws
+    clients: Clients
+    cloudformation: FakeCloudFormation
+    physical: dict[str, str]
+    now: datetime
+    rule_name: str
+
+
+def resolve(value: Any, physical: dict[str, str]) -> Any:
+    pseudo = {
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT,
+        "AWS::Partition": "aws",
+        "AWS::StackName": STACK,
+    }
+    if isinstance(value, list):
+        return [resolve(v, physical) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return pseudo.get(value["Ref"]) or physical[value["Ref"]]
+        if set(value) == {"Fn::Join"}:
+            return value["Fn::Join"][0].join(resolve(value["Fn::Join"][1], physical))
+        return {k: resolve(v, physical) for k, v in value.items()}
+    return value
+
+
+def deploy(aws: EmbeddedAws, result: SynthResult, now: datetime) -> Deployed:
+    deployment = aws.deploy(result.synthesized)
+    template = result.template
+    physical: dict[str, str] = {lid: lid for lid in result.synthesized.functions}
+    (machine,) = result.synthesized.resources("AWS::StepFunctions::StateMachine")
+    physical[machine] = deployment.state_machine_arn
+    ((topic, _),) = result.synthesized.resources("AWS::SNS::Topic").items()
+    physical[topic] = aws.topic_arn
+    events = aws.client("events")
+    rule_name = ""
+    for lid, props in result.synthesized.resources("AWS::Events::Rule").items():
+        physical[lid] = f"{STACK}-{lid}"
+        if "ScheduleExpression" in props:
+            rule_name = physical[lid]
+            events.put_rule(
+                Name=rule_name, ScheduleExpression=props["ScheduleExpression"], State=props["State"]
+            )
+        else:
+            events.put_rule(Name=physical[lid], EventPattern=json.dumps(props["EventPattern"]))
+    cloudwatch = aws.client("cloudwatch")
+    for lid, props in result.synthesized.resources("AWS::CloudWatch::Alarm").items():
+        physical[lid] = props["AlarmName"]
+        resolved = resolve(props, physical)
+        cloudwatch.put_metric_alarm(**resolved)
+    aws.client("sns").subscribe(TopicArn=aws.topic_arn, Protocol="email", Endpoint=EMAIL)
+    ecs = aws.client("ecs")
+    for cluster in ("web", "reports"):
+        ecs.create_cluster(clusterName=cluster)
+    _write_healthy_metrics(aws, deployment.state_machine_arn, deployment.namespace, now)
+    clients = Clients(
+        FakeCloudFormation(template, physical),
+        events,
+        cloudwatch,
+        aws.client("sns"),
+        ecs,
+        REGION,
+    )
+    return Deployed(aws, clients, clients.cloudformation, physical, now, rule_name)
+
+
+def _write_healthy_metrics(aws: EmbeddedAws, machine_arn: str, namespace: str, now: datetime) -> None:
+    cloudwatch = aws.client("cloudwatch")
+    start = now.replace(second=0, microsecond=0) - timedelta(minutes=MINUTES)
+    executions = [
+        {
+            "MetricName": "ExecutionsSucceeded",
+            "Dimensions": [{"Name": "StateMachineArn", "Value": machine_arn}],
+            "Timestamp": start + timedelta(minutes=m, seconds=30),
+            "Value": 1.0,
+        }
+        for m in range(MINUTES)
+    ]
+    cloudwatch.put_metric_data(Namespace="AWS/States", MetricData=executions)
+    for collector, period in (("ecs_counts", 1), ("ec2_ebs_state", 5)):
+        datums = [
+            {
+                "MetricName": "SampleDelay",
+                "Dimensions": [{"Name": "Collector", "Value": collector}],
+                "Timestamp": start + timedelta(seconds=s),
+                "Value": 40.0,
+                "StorageResolution": 1,
+            }
+            for s in range(0, MINUTES * 60, period)
+        ]
+        for first in range(0, len(datums), 1000):
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=datums[first : first + 1000])
+
+
+def recent_minute() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0)

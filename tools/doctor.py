@@ -1,0 +1,11 @@
+"""Is a deployed highres-metrics stack working? python tools/doctor.py --stack NAME [--json]
+
+A thin entry point; the tool is ops/doctor (see ops/doctor/cli.py).
+"""
+
+import sys
+
+from ops.doctor.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
