@@ -154,14 +154,28 @@ class LambdaRuntime:
         self.active_fault = threading.local()
         # Called with each event just before its handler runs, inside the invocation lock.
         self.before_invoke: Callable[[dict[str, Any]], None] | None = None
+        self.stopped = False
         self._lock = threading.Lock()
         self._modules: dict[str, Any] = {}
+
+    def stop(self) -> None:
+        """Wait for the invocation in progress, then refuse any later one.
+
+        Execution threads can outlive the emulator (Ctrl-C). A handler still running while the
+        mock stops and sys.stdout is restored would call the real endpoint and print its EMF
+        lines on the terminal; a scenario change would do the same. So the emulator stops only
+        between invocations, and what the threads start afterwards fails at once."""
+        with self._lock:
+            self.stopped = True
+            self.before_invoke = None
 
     def invoke(self, function: Any, payload: bytes) -> tuple[bytes, bool]:
         """Run `function`'s handler on `payload`; returns (response payload, failed)."""
         event = json.loads(payload or b"{}")
         module_name, _, attribute = function.handler.rpartition(".")
         with self._lock, function_environment(function.environment_vars):
+            if self.stopped:
+                return json.dumps({"errorType": "EmulatorStopped", "errorMessage": "stopped"}).encode(), True
             if self.before_invoke:
                 self.before_invoke(event)
             started = time.time()
@@ -263,9 +277,7 @@ class EmbeddedAws:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        # Execution threads can outlive the emulator (Ctrl-C): a scenario change that calls an AWS
-        # API from one of them would then go to the real endpoint, so none runs any more.
-        self.runtime.before_invoke = None
+        self.runtime.stop()
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()
