@@ -47,6 +47,7 @@ class Group(StrEnum):
     EC2_WATCH = "ec2_watch"
     EBS = "ebs"
     HEALTH = "health"
+    EC2_EVENTS = "ec2_events"  # the events mode's own health (ec2StateSource "events" only)
 
 
 class Unit(StrEnum):
@@ -179,6 +180,15 @@ SAMPLES_DROPPED = MetricSpec(
     Group.HEALTH,
     "Samples that started more than one sampling period late and were not written.",
 )
+STATE_REPAIRS = MetricSpec(
+    "StateRepairs",
+    Unit.COUNT,
+    (),
+    Group.EC2_EVENTS,
+    "Events mode: instances and volumes one reconcile run found in a state the events table did not "
+    "hold (missed or misordered events); 0 when the event path is healthy.",
+    optional=True,
+)
 
 ALL_METRICS: tuple[MetricSpec, ...] = (
     RUNNING_TASK,
@@ -197,12 +207,14 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     SAMPLE_DELAY,
     COLLECTOR_ERRORS,
     SAMPLES_DROPPED,
+    STATE_REPAIRS,
 )
 
 # Which collector publishes which metric groups (health metrics are published by every collector).
 COLLECTOR_GROUPS: dict[Collector, tuple[Group, ...]] = {
     Collector.ECS_COUNTS: (Group.ECS, Group.ECS_SERVICE, Group.HEALTH),
-    Collector.EC2_EBS_STATE: (Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH),
+    # EC2_EVENTS: published by the reconcile job of the EC2/EBS collector's events mode.
+    Collector.EC2_EBS_STATE: (Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH, Group.EC2_EVENTS),
 }
 
 

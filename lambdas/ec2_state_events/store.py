@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 COUNTERS_PK = "counters"
+SEEDED_PK, SEEDED_SK = "meta", "seeded"
 STATE_SK = "state"
 COUNTER_SHARDS = 10
 # TransactWriteItems takes at most 100 actions and no two on one item: a batch of changes leaves
@@ -190,6 +191,15 @@ class Store:
             }
         }
 
+    def is_seeded(self) -> bool:
+        """Whether the reconcile job has filled the table once (its first run seeds, not repairs)."""
+        key = {"pk": {"S": SEEDED_PK}, "sk": {"S": SEEDED_SK}}
+        return "Item" in self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+
+    def mark_seeded(self) -> None:
+        item = {"pk": {"S": SEEDED_PK}, "sk": {"S": SEEDED_SK}, "at": {"N": str(int(self.clock()))}}
+        self.dynamodb.put_item(TableName=self.table, Item=item)
+
     def counts(self) -> dict[Kind, Counter[str]]:
         """Every state's count: one Query on the counters partition (paginated; one page in practice)."""
         counts: dict[Kind, Counter[str]] = {kind: Counter() for kind in Kind}
@@ -202,6 +212,25 @@ class Store:
                 kind_name, state, _ = item["sk"]["S"].split("#")
                 counts[Kind(kind_name)][state] += int(item["n"]["N"])
         return counts
+
+    def states(self, kind: Kind, resource_ids: Sequence[str]) -> dict[str, str]:
+        """The stored state of each of a few resources (the watch list): BatchGetItem, 100 keys a call,
+        unprocessed keys asked again (the client's standard retries bound the throttled case)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(resource_ids), 100):
+            keys: list[Any] = [
+                {"pk": {"S": resource_pk(kind, r)}, "sk": {"S": STATE_SK}}
+                for r in resource_ids[start : start + 100]
+            ]
+            for _ in range(MAX_ATTEMPTS):
+                answer = self.dynamodb.batch_get_item(RequestItems={self.table: {"Keys": keys}})
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    found[item["pk"]["S"].partition("#")[2]] = item["state"]["S"]
+                unprocessed: Any = answer.get("UnprocessedKeys") or {}
+                keys = list((unprocessed.get(self.table) or {}).get("Keys", []))
+                if not keys:
+                    break
+        return found
 
     def items(self) -> Iterable[tuple[Kind, str, Stored]]:
         """Every resource item (the reconcile's full read), page by page."""
