@@ -296,6 +296,32 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 ),
             ),
         ]
+    if config.events_mode:
+        specs.append(
+            _on_catalogue_metric(
+                alarm_id="Ec2StateReconcileRepairs",
+                metric=cat.STATE_REPAIRS,
+                namespace=ns,
+                dims={},
+                statistic="Maximum",
+                comparison=Comparison.GREATER,
+                threshold=th.reconcile_repairs_max,
+                # One datum per reconcile run: one run over the threshold is the signal.
+                period=config.reconcile_minutes * STANDARD_PERIOD,
+                periods=1,
+                missing=Missing.NOT_BREACHING,
+                summary=(
+                    f"A reconcile run repaired more than {th.reconcile_repairs_max} instances or volumes: "
+                    "the EC2/EBS counts from events were wrong until it ran."
+                ),
+                runbook=(
+                    "The event path is losing events: check the state-event rules' FailedInvocations, the "
+                    "event function's errors and throttles, and its log group ('state event'). Until it is "
+                    "fixed the counts are right only after each reconcile; ec2StateSource 'poll' is the "
+                    "fallback for fleets it can list."
+                ),
+            )
+        )
     for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
         specs.append(
             AlarmSpec(

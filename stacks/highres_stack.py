@@ -7,10 +7,12 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Stack, Token
 from constructs import Construct
 
+from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, pipeline_alarms
 from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.collectors_construct import CollectorFunctions
 from stacks.constructs.dashboard_construct import Dashboard
+from stacks.constructs.ec2_state_events_construct import Ec2StateEvents
 from stacks.constructs.sampler_construct import Sampler
 from stacks.deployment_config import DeploymentConfig
 
@@ -23,6 +25,15 @@ class HighResMetricsStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.collectors = CollectorFunctions(self, "Collectors", config=config)
+        if config.events_mode:
+            self.state_events = Ec2StateEvents(
+                self,
+                "Ec2StateEvents",
+                config=config,
+                code=self.collectors.code,
+                layer=self.collectors.powertools,
+                collector=self.collectors.functions[Collector.EC2_EBS_STATE],
+            )
         self.sampler = Sampler(self, "Sampler", config=config, functions=self.collectors.functions)
         refs = AwsMetricRefs(
             state_machine_arn=self.sampler.state_machine.state_machine_arn,

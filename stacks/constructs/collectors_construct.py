@@ -63,6 +63,8 @@ class CollectorFunctions(Construct):
             self, config.powertools_layer_parameter(RUNTIME.name)
         )
         powertools = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
+        # The events mode's functions share the asset and the layer.
+        self.code, self.powertools = code, powertools
         self.functions: dict[Collector, lambda_.Function] = {}
         self.log_groups: dict[Collector, logs.LogGroup] = {}
         for collector, period in config.periods.items():

@@ -20,6 +20,7 @@ _TITLES: dict[Group, str] = {
     Group.EC2_WATCH: "Watched instances",
     Group.EBS: "EBS volumes and snapshots",
     Group.HEALTH: "Pipeline health",
+    Group.EC2_EVENTS: "EC2/EBS state events (reconcile)",
 }
 # Sample delay is a latency: its tail matters more than its mean.
 _STATISTICS: dict[str, str] = {cat.SAMPLE_DELAY.name: "p99", cat.COLLECTOR_ERRORS.name: "Average"}
@@ -63,6 +64,8 @@ def published_groups(config: DeploymentConfig) -> list[Group]:
         switched_off.add(Group.ECS_SERVICE)
     if not config.watch_instance_ids:
         switched_off.add(Group.EC2_WATCH)
+    if not config.events_mode:
+        switched_off.add(Group.EC2_EVENTS)
     return [group for group in Group if group in deployed - switched_off]
 
 
