@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 # checkov pins its own boto3, so `make setup` installs it into a virtual environment of its own.
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
-CONFIGS = {
+CONFIGS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "listed-clusters-api-standard": {
         "clusters": ["prod"],
