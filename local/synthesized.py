@@ -108,10 +108,26 @@ class Synthesized:
             for lid, props in self.resources("AWS::Lambda::Function").items()
         }
 
+    def sampler_rule_id(self) -> str:
+        """The rule that starts the sampler: the one whose target is the state machine (events mode
+        adds rules for state events and the reconcile schedule, which target functions)."""
+        machines = set(self.resources("AWS::StepFunctions::StateMachine"))
+        (rule_id,) = [
+            lid
+            for lid, props in self.resources("AWS::Events::Rule").items()
+            if any(target.get("Arn", {}).get("Ref") in machines for target in props.get("Targets", []))
+        ]
+        return rule_id
+
+    def event_rules(self) -> dict[str, dict[str, Any]]:
+        """Events mode's rules (state events and the reconcile schedule): every rule but the sampler's."""
+        sampler = self.sampler_rule_id()
+        return {lid: props for lid, props in self.resources("AWS::Events::Rule").items() if lid != sampler}
+
     @property
     def schedule_rule(self) -> dict[str, Any]:
-        """The schedule expression, state, and the input each target receives (parsed)."""
-        ((_, props),) = self.resources("AWS::Events::Rule").items()
+        """The sampler rule's schedule expression, state, and the input its target receives (parsed)."""
+        props = self.resources("AWS::Events::Rule")[self.sampler_rule_id()]
         (target,) = props["Targets"]
         return {
             "schedule": props["ScheduleExpression"],

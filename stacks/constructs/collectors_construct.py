@@ -145,11 +145,13 @@ def _read_statements(
 ) -> list[iam.PolicyStatement]:
     """The read-only calls each collector makes, scoped as tightly as each API allows."""
     if collector is Collector.EC2_EBS_STATE:
+        # Events mode lists no volumes: the counters come from the state table (its own grant).
+        listing = [] if config.events_mode else ["ec2:DescribeVolumes"]
         return [
             iam.PolicyStatement(
                 actions=[
                     "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeVolumes",
+                    *listing,
                     "ec2:DescribeVolumeStatus",
                     "ec2:DescribeSnapshots",
                 ],

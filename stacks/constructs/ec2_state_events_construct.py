@@ -105,9 +105,8 @@ class Ec2StateEvents(Construct):
                     actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
                     resources=[self.table.table_arn],
                     # Writes only inside a transaction: an item never changes without its counters.
-                    conditions={
-                        "ForAnyValue:StringEquals": {"dynamodb:EnclosingOperation": ["TransactWriteItems"]}
-                    },
+                    # EnclosingOperation is single-valued, so plain StringEquals (no set operator).
+                    conditions={"StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}},
                 ),
             ],
             environment=table_env,

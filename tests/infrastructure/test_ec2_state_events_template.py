@@ -79,7 +79,7 @@ def test_events_mode_event_function_writes_only_in_transactions_on_its_table(eve
         assert statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
         if "dynamodb:PutItem" in _actions([statement]):
             assert statement["Condition"] == {
-                "ForAnyValue:StringEquals": {"dynamodb:EnclosingOperation": ["TransactWriteItems"]}
+                "StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}
             }
     assert not any("*" in a for a in _actions(statements))
 

@@ -25,7 +25,11 @@ def test_readme_documents_every_metric() -> None:
 
 def test_readme_explains_every_alarm() -> None:
     config = parse_config(
-        {"clusters": ["c"], "alarmThresholds": {"runningTasksMin": 1, "containerInstancesMin": 1}}
+        {
+            "clusters": ["c"],
+            "alarmThresholds": {"runningTasksMin": 1, "containerInstancesMin": 1},
+            "ec2StateSource": "events",
+        }
     )
     refs = AwsMetricRefs("arn", {c: c.value for c in Collector}, "rule")
     for spec in account_alarms(config) + pipeline_alarms(config, refs):
