@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ec2.models import ec2_backends
@@ -30,14 +31,35 @@ INSTANCES = {"running": 5, "stopped": 1}
 VOLUMES = {"available": 3, "creating": 1, "error": 1}  # besides the instances' root volumes
 
 
+# Events mode: seconds from a state change to the event function's invocation. AWS promises no
+# figure; EC2 state-change events typically arrive within a second or two. 1.5 s, not a whole
+# number, so a delivery never races the sample of the same second: the samples at the change's
+# second and the next one still show the old state (EVENT_LAG_SAMPLES), the one after shows the new.
+EVENT_DELAY_S = 1.5
+EVENT_LAG_SAMPLES = 2
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    """An EC2 state-change notification the change makes EC2 send: `state` of `instance_id`, timed
+    at the change's second, delivered `delay_s` after it (so a later delay can deliver it late)."""
+
+    instance_id: str
+    state: str
+    delay_s: float
+    note: str = ""
+
+
 @dataclass
 class Change:
-    """At `second` past the scheduled minute, `apply` changes the account as `description` says."""
+    """At `second` past the scheduled minute, `apply` changes the account as `description` says;
+    `events` are the state-change notifications a real account would send for it."""
 
     second: int
     description: str
     apply: Callable[[], None]
     applied: bool = False
+    events: tuple[StateEvent, ...] = ()
 
 
 @dataclass
@@ -124,6 +146,27 @@ def expected_instance_counts(second: int) -> dict[str, int]:
     }
 
 
+def expected_instance_counts_from_events(second: int) -> dict[str, int]:
+    """Events mode: the counts as EC2 has announced them, EVENT_LAG_SAMPLES behind the account."""
+    return expected_instance_counts(second - EVENT_LAG_SAMPLES)
+
+
+def instance_state_event(instance_id: str, state: str, at: float, event_id: str) -> dict[str, Any]:
+    """An "EC2 Instance State-change Notification" as EventBridge delivers it (AWS EC2 user guide,
+    "EC2 instance state change events")."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "EC2 Instance State-change Notification",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
+        "detail": {"instance-id": instance_id, "state": state},
+    }
+
+
 def _scenario(account: DemoAccount) -> list[Change]:
     web = "web"
 
@@ -143,7 +186,19 @@ def _scenario(account: DemoAccount) -> list[Change]:
         Change(20, "web: a deployment asks for 12 more tasks; they wait in PENDING", burst),
         Change(30, "web: 6 of the new tasks start running", half_drained),
         Change(40, "web: the other 6 start running; nothing pending", drained),
-        Change(45, f"EC2: instance {account.instance_ids[-2]} stops", stop_instance),
+        Change(
+            45,
+            f"EC2: instance {account.instance_ids[-2]} stops",
+            stop_instance,
+            # moto stops at once; AWS announces stopping then stopped. Here the stopped event
+            # arrives first, stopping is delivered late (out of order: the table must refuse
+            # it), and stopped is delivered a second time (at least once: counted once).
+            events=(
+                StateEvent(account.instance_ids[-2], "stopped", EVENT_DELAY_S),
+                StateEvent(account.instance_ids[-2], "stopping", EVENT_DELAY_S + 1, "out of order"),
+                StateEvent(account.instance_ids[-2], "stopped", EVENT_DELAY_S + 2, "duplicate"),
+            ),
+        ),
     ]
 
 
