@@ -4,6 +4,7 @@ Usage:
     python -m cost [--template PATH] [--config FILE] [--clusters N]
                                   [--services-per-cluster K] [--sink emf|api]
                                   [--duration-ms COLLECTOR=MS ...] [--compare-original] [--json]
+                                  [--ec2-resources N] [--daily-churn F]   (events mode)
 
 Everything countable comes from the synthesized template (`make synth`; without one the app is
 synthesized in-process from the config): the sampler ASL gives the invocations per minute and
@@ -124,6 +125,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--compare-original", action="store_true", help="add the original design at 5 s and 1 s"
     )
+    parser.add_argument(
+        "--ec2-resources",
+        type=int,
+        default=1000,
+        help="events mode: instances (each with a volume) the state table follows (default 1000)",
+    )
+    parser.add_argument(
+        "--daily-churn",
+        type=float,
+        default=0.1,
+        help="events mode: share of the fleet launched and terminated per day (default 0.1)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser.parse_args(argv)
 
@@ -211,7 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         synthesized = load_synthesized(args.template, args.config)
-        options = Options(args.clusters, args.services_per_cluster, args.sink, dict(args.duration_ms))
+        options = Options(
+            args.clusters,
+            args.services_per_cluster,
+            args.sink,
+            dict(args.duration_ms),
+            ec2_resources=args.ec2_resources,
+            daily_churn=args.daily_churn,
+        )
         ours = estimate(synthesized, options)
     except EstimateError as error:
         print(f"estimate_cost: {error}", file=sys.stderr)
