@@ -138,3 +138,26 @@ def test_store_many_resources_spread_over_shards(store: Store) -> None:
         if item["pk"]["S"] == "counters"
     }
     assert 1 < len(shards) <= COUNTER_SHARDS
+
+
+def test_event_handler_applies_a_state_event_and_acknowledges_others(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collector_core import env_names
+    from ec2_state_events import handler as event_handler
+    from tests.collector_fixtures import lambda_context
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    monkeypatch.setenv(env_names.STATE_TABLE_NAME, create_state_table(dynamodb))
+    event_handler.store.cache_clear()
+    try:
+        event = instance_event("i-1", "running", T0)
+        assert event_handler.handler(event, lambda_context())["applied"] is True
+        assert event_handler.handler(event, lambda_context())["applied"] is False
+        failed_attach = volume_event("vol-1", "attachVolume", "failed", T0)
+        assert event_handler.handler(failed_attach, lambda_context()) == {
+            "applied": False,
+            "reason": "ignored",
+        }
+    finally:
+        event_handler.store.cache_clear()
