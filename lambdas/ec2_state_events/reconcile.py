@@ -3,14 +3,15 @@ to it, so a missed event heals within one reconcile period.
 
 Why it cannot race the event function into a wrong count: every repair is a change like any event's
 (ec2_state_events.store), applied by the same conditional transaction, with the order of a
-pseudo-event just before the second the listing started (`started * 10 - 1`). The listing saw each
-resource at or after that second, so:
-- an event that happened before the listing started (delivered late) is older than the repair and
-  is refused when it arrives, as any stale event is;
-- an event that happened once the listing had started is newer than the repair: a stored item
-  already that new is left alone (the listing may have read the resource before the change), and an
-  event committed while the repair is in flight makes the repair's condition fail; the repair then
-  re-reads and gives up, because what is stored is newer.
+pseudo-event dated CONSISTENCY_MARGIN_S before the listing started (`(started - margin) * 10 - 1`).
+EC2's Describe* calls are eventually consistent (a change can take seconds to show in a listing),
+so the listing is trusted only for what is older than the margin:
+- an event older than that (delivered late) is older than the repair and is refused when it
+  arrives, as any stale event is;
+- an event newer than that is newer than the repair: a stored item already that new is left alone
+  (the listing may not show the change yet, or read the resource before it), and an event committed
+  while the repair is in flight makes the repair's condition fail; the repair then re-reads and
+  gives up, because what is stored is newer. A miss within the margin is repaired by the next run.
 Resources the table holds but the listing no longer shows become `gone` tombstones (counted in no
 state; DynamoDB's TTL deletes them a day later). A terminated instance or deleted volume leaving the
 listing is the normal end of its life, not a repair; a first run on an empty table seeds it (counted
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 
 # Changes per transaction: each adds its Put and at most two counter items.
 BATCH = MAX_ACTIONS // 3
+# How long a change may take to show in EC2's eventually consistent listings before the listing is
+# believed over a stored event; AWS gives no bound ("Eventual consistency in the Amazon EC2 API"),
+# changes usually show within seconds.
+CONSISTENCY_MARGIN_S = 60
 ENDED = {Kind.INSTANCE: "terminated", Kind.VOLUME: "deleted"}
 
 
@@ -84,7 +89,7 @@ def list_states(ec2: EC2Client, budget: Budget) -> dict[tuple[Kind, str], str]:
 def reconcile(ec2: EC2Client, store: Store, *, budget: Budget, clock: Callable[[], float]) -> Report:
     """List everything, compare with the table, repair the differences through conditional writes."""
     started = clock()  # before the listing: the repairs' order must precede anything it did not see
-    repair_order = int(started) * RANKS - 1
+    repair_order = int(started - CONSISTENCY_MARGIN_S) * RANKS - 1
     first_run = not store.is_seeded()
     polled = list_states(ec2, budget)
     report = Report(listed={kind: sum(1 for k, _ in polled if k is kind) for kind in Kind})
