@@ -39,6 +39,12 @@ class HighResMetricsStack(Stack):
             state_machine_arn=self.sampler.state_machine.state_machine_arn,
             function_names={c: f.function_name for c, f in self.collectors.functions.items()},
             rule_name=self.sampler.rule.rule_name,
+            event_function_name=self.state_events.event_function.function_name
+            if config.events_mode
+            else None,
+            reconcile_function_name=(
+                self.state_events.reconcile_function.function_name if config.events_mode else None
+            ),
         )
         self.alarm_specs = account_alarms(config) + pipeline_alarms(config, refs)
         self.alarms = Alarms(

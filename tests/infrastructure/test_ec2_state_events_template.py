@@ -100,6 +100,9 @@ def test_events_mode_collector_reads_the_counters_only(events: SynthResult) -> N
 def test_events_mode_adds_the_reconcile_alarm_and_poll_mode_adds_nothing(events: SynthResult) -> None:
     alarm = next(a for a in events.synthesized.alarms if a.name.endswith("Ec2StateReconcileRepairs"))
     assert (alarm.metric_name, alarm.period, alarm.threshold) == ("StateRepairs", 900, 10)
+    errors = {a.alarm_id: a for a in events.synthesized.alarms if a.namespace == "AWS/Lambda"}
+    assert errors["Ec2StateReconcileErrors"].period == 900
+    assert errors["Ec2StateEventFunctionErrors"].period == 180
     poll = synth()
     assert not poll.synthesized.resources("AWS::DynamoDB::Table")
     assert not any("Ec2StateReconcileRepairs" in a.name for a in poll.synthesized.alarms)
