@@ -54,7 +54,15 @@ def _cost_estimate() -> int:
 
 
 def benchmarks(quick: bool) -> dict[str, Callable[[], int]]:
-    from bench import cold_start, collector_cost, cost_knobs, ec2_parsing, gotostate_bench, sampling_accuracy
+    from bench import (
+        cold_start,
+        collector_cost,
+        cost_knobs,
+        ec2_events,
+        ec2_parsing,
+        gotostate_bench,
+        sampling_accuracy,
+    )
 
     return {
         "collector_cost": lambda: collector_cost.main(["--quick"] if quick else []),
@@ -64,6 +72,7 @@ def benchmarks(quick: bool) -> dict[str, Callable[[], int]]:
         "sampling_accuracy": lambda: sampling_accuracy.main([]),
         "cost_estimate": _cost_estimate,
         "cost_knobs": lambda: cost_knobs.main([]),
+        "ec2_events": lambda: ec2_events.main([]),
     }
 
 

@@ -4,6 +4,7 @@ Usage:
     python -m cost [--template PATH] [--config FILE] [--clusters N]
                                   [--services-per-cluster K] [--sink emf|api]
                                   [--duration-ms COLLECTOR=MS ...] [--compare-original] [--json]
+                                  [--ec2-resources N] [--daily-churn F]   (events mode)
 
 Everything countable comes from the synthesized template (`make synth`; without one the app is
 synthesized in-process from the config): the sampler ASL gives the invocations per minute and
@@ -129,6 +130,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--board-instances", type=int, default=0, help="watched instances the board shows (default 0)"
     )
+    parser.add_argument(
+        "--ec2-resources",
+        type=int,
+        default=1000,
+        help="events mode: instances (each with a volume) the state table follows (default 1000)",
+    )
+    parser.add_argument(
+        "--daily-churn",
+        type=float,
+        default=0.1,
+        help="events mode: share of the fleet launched and terminated per day (default 0.1)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser.parse_args(argv)
 
@@ -223,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             dict(args.duration_ms),
             board_hours_per_day=args.board_hours_per_day,
             board_instances=args.board_instances,
+            ec2_resources=args.ec2_resources,
+            daily_churn=args.daily_churn,
         )
         ours = estimate(synthesized, options)
     except EstimateError as error:

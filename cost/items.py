@@ -119,6 +119,9 @@ class Options:
     board_hours_per_day: float = 0.0
     board_instances: int = 0
     board_refresh_seconds: float = 5.0
+    # Events mode: the fleet the state table follows and the share of it replaced per day.
+    ec2_resources: int = 1000
+    daily_churn: float = 0.1
 
 
 def monthly_item(

@@ -206,18 +206,111 @@ def dimension_cardinality(
 
 
 def metric_streams(
-    collectors: Mapping[Collector, Settings], clusters: int, services_per_cluster: int
+    collectors: Mapping[Collector, Settings],
+    clusters: int,
+    services_per_cluster: int,
+    events_mode: bool = False,
 ) -> dict[str, int]:
     """Distinct metric streams (name + dimension values) each catalogue metric publishes."""
     counts: dict[str, int] = {}
     for collector, settings in collectors.items():
         for spec in metrics_of(collector):
+            if spec.group is Group.EC2_EVENTS and not events_mode:
+                continue  # StateRepairs: the reconcile job of events mode only
             streams = 1
             for dimension in spec.dimensions:
                 streams *= dimension_cardinality(dimension, spec, settings, clusters, services_per_cluster)
             if streams:
                 counts[spec.name] = counts.get(spec.name, 0) + streams
     return counts
+
+
+EVENTS_PACKAGE = "ec2_state_events."
+EVENTS_ENVIRONMENT = {"EC2_STATE_SOURCE", "STATE_TABLE_NAME"}
+
+
+def events_items(
+    synthesized: Synthesized, options: Options, per_day: float, branches: list[Branch]
+) -> list[Item]:
+    """Events mode's table, event function and reconcile job (cost.events_mode's request model)."""
+    from cost import events_mode
+
+    ec2 = [b for b in branches if synthesized.functions[b.function].handler.startswith("ec2_ebs_state.")]
+    period = max(1, round(60 / len(ec2))) if ec2 else 60
+    minutes = next(
+        (
+            int(p["ScheduleExpression"].split("(")[1].split()[0])
+            for lid, p in synthesized.event_rules().items()
+            if "ScheduleExpression" in p
+        ),
+        10,
+    )
+    scenario = events_mode.Scenario(options.ec2_resources, options.daily_churn, period, minutes)
+    cost = events_mode.events_cost(scenario)
+    detail = (
+        f"{options.ec2_resources:,} instances + volumes, {options.daily_churn:.0%} daily churn; {cost.note}"
+    )
+    return [
+        Item(f"{name} (events mode)", COMPUTE if "function" in name else INGESTION, 0, "", usd, detail)
+        for name, usd in cost.items.items()
+        if not name.startswith("Collector")  # the collector's own requests are counted above
+    ]
+
+
+def _account_items(
+    synthesized: Synthesized, options: Options, settings_of: Mapping[Collector, Settings], events_mode: bool
+) -> list[Item]:
+    """What the account pays per month whatever the sampling: metrics, alarms, dashboard, key."""
+    items: list[Item] = []
+    streams = metric_streams(settings_of, options.clusters, options.services_per_cluster, events_mode)
+    total_streams = sum(streams.values())
+    items.append(
+        monthly_item(
+            "CloudWatch custom metrics",
+            METRICS,
+            total_streams,
+            "metrics",
+            pricing.tiered_cost(total_streams, pricing.CUSTOM_METRIC_MONTH_TIERS),
+            ", ".join(f"{name} {n}" for name, n in streams.items()),
+        )
+    )
+    alarms = [a for a in synthesized.alarms if not a.query]  # query alarms: their own item
+    high = sum(1 for a in alarms if a.period < 60)
+    items.append(
+        monthly_item(
+            "CloudWatch alarms",
+            ALARMS,
+            len(alarms),
+            "alarms",
+            high * pricing.ALARM_HIGH_RESOLUTION_MONTH.usd
+            + (len(alarms) - high) * pricing.ALARM_STANDARD_MONTH.usd,
+            f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
+        )
+    )
+    items += fleet_rule_and_board_items(synthesized, options)
+    dashboards = len(synthesized.resources("AWS::CloudWatch::Dashboard"))
+    items.append(
+        monthly_item(
+            "CloudWatch dashboard",
+            FIXED,
+            dashboards,
+            "dashboards",
+            dashboards * pricing.DASHBOARD_MONTH.usd,
+            "free if the account has fewer than 3 other dashboards",
+        )
+    )
+    keys = len(synthesized.resources("AWS::KMS::Key"))
+    items.append(
+        monthly_item(
+            "KMS key (alarm topic)",
+            FIXED,
+            keys,
+            "keys",
+            keys * pricing.KMS_KEY_MONTH.usd,
+            "rotation adds $1/month per rotated backing key from the second year",
+        )
+    )
+    return items
 
 
 def estimate(synthesized: Synthesized, options: Options) -> Estimate:
@@ -235,9 +328,12 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
     settings_of: dict[Collector, Settings] = {}
     samples: dict[str, dict[str, Any]] = {}
     functions_used: list[dict[str, Any]] = []
-    for logical_id, spec in sorted(functions.items()):
+    collectors = {lid: spec for lid, spec in functions.items() if not spec.handler.startswith(EVENTS_PACKAGE)}
+    for logical_id, spec in sorted(collectors.items()):
         collector = collector_of_handler(spec.handler)
-        environment = dict(spec.environment)
+        # Events mode publishes the same datums as poll mode, so the sample is measured polling
+        # (moto has no state table for it); the table's own cost is itemized below.
+        environment = {k: v for k, v in spec.environment.items() if k not in EVENTS_ENVIRONMENT}
         if options.sink:
             environment[env_names.METRICS_SINK] = options.sink
         settings = load_settings(environment, collector)
@@ -290,54 +386,10 @@ def estimate(synthesized: Synthesized, options: Options) -> Estimate:
         )
     )
 
-    streams = metric_streams(settings_of, options.clusters, options.services_per_cluster)
-    total_streams = sum(streams.values())
-    items.append(
-        monthly_item(
-            "CloudWatch custom metrics",
-            METRICS,
-            total_streams,
-            "metrics",
-            pricing.tiered_cost(total_streams, pricing.CUSTOM_METRIC_MONTH_TIERS),
-            ", ".join(f"{name} {n}" for name, n in streams.items()),
-        )
-    )
-    alarms = [a for a in synthesized.alarms if not a.query]  # query alarms: their own item
-    high = sum(1 for a in alarms if a.period < 60)
-    items.append(
-        monthly_item(
-            "CloudWatch alarms",
-            ALARMS,
-            len(alarms),
-            "alarms",
-            high * pricing.ALARM_HIGH_RESOLUTION_MONTH.usd
-            + (len(alarms) - high) * pricing.ALARM_STANDARD_MONTH.usd,
-            f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
-        )
-    )
-    items += fleet_rule_and_board_items(synthesized, options)
-    dashboards = len(synthesized.resources("AWS::CloudWatch::Dashboard"))
-    items.append(
-        monthly_item(
-            "CloudWatch dashboard",
-            FIXED,
-            dashboards,
-            "dashboards",
-            dashboards * pricing.DASHBOARD_MONTH.usd,
-            "free if the account has fewer than 3 other dashboards",
-        )
-    )
-    keys = len(synthesized.resources("AWS::KMS::Key"))
-    items.append(
-        monthly_item(
-            "KMS key (alarm topic)",
-            FIXED,
-            keys,
-            "keys",
-            keys * pricing.KMS_KEY_MONTH.usd,
-            "rotation adds $1/month per rotated backing key from the second year",
-        )
-    )
+    events_mode = bool(synthesized.resources("AWS::DynamoDB::Table"))
+    if events_mode:
+        items += events_items(synthesized, options, per_day, branches)
+    items += _account_items(synthesized, options, settings_of, events_mode)
     items.append(
         Item("SNS alarm notifications", FIXED, 0, "publishes", 0.0, "a handful a month: under $0.01")
     )

@@ -158,6 +158,26 @@ EVENTBRIDGE_SCHEDULED_EVENT = Price(
     via="https://www.wring.co/blog/aws-eventbridge-pricing-guide",
 )
 
+# --- DynamoDB (events mode's state table, on-demand) ----------------------------------------------
+_DDB = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
+_DDB_VIA = "https://aws.amazon.com/blogs/database/new-amazon-dynamodb-lowers-pricing-for-on-demand-throughput-and-global-tables/"
+# Standard table class: $0.625 per million write request units, $0.125 per million read request
+# units (since the 2024-11-01 price cut the blog announces). A standard write of up to 1 KB is one
+# unit, a transactional one two; a strongly consistent read of up to 4 KB one unit, an eventually
+# consistent one half (the on-demand page's "Key terms").
+DYNAMODB_WRITE_REQUEST_UNIT = Price(0.625 / 1_000_000, "write request unit", _DDB, via=_DDB_VIA)
+DYNAMODB_READ_REQUEST_UNIT = Price(0.125 / 1_000_000, "read request unit", _DDB, via=_DDB_VIA)
+# Storage: $0.25 per GB-month beyond the account's first 25 GB (free tier not applied here).
+DYNAMODB_STORAGE_GB_MONTH = Price(0.25, "GB-month stored", _DDB)
+# "All state change events published by AWS services are free": the EC2 and EBS notifications the
+# rules match cost nothing to deliver (EventBridge pricing page, "Event buses").
+EVENTBRIDGE_AWS_SERVICE_EVENT = Price(
+    0.0,
+    "AWS service event",
+    "https://aws.amazon.com/eventbridge/pricing/",
+    via="https://www.wring.co/blog/aws-eventbridge-pricing-guide",
+)
+
 ALL_PRICES: dict[str, Price] = {
     "sfn_standard_transition": SFN_STANDARD_TRANSITION,
     "sfn_express_request": SFN_EXPRESS_REQUEST,
@@ -179,6 +199,10 @@ ALL_PRICES: dict[str, Price] = {
     "sns_publish": SNS_PUBLISH,
     "sns_email_delivery": SNS_EMAIL_DELIVERY,
     "eventbridge_scheduled_event": EVENTBRIDGE_SCHEDULED_EVENT,
+    "dynamodb_write_request_unit": DYNAMODB_WRITE_REQUEST_UNIT,
+    "dynamodb_read_request_unit": DYNAMODB_READ_REQUEST_UNIT,
+    "dynamodb_storage_gb_month": DYNAMODB_STORAGE_GB_MONTH,
+    "eventbridge_aws_service_event": EVENTBRIDGE_AWS_SERVICE_EVENT,
 }
 
 

@@ -81,13 +81,22 @@ class RunResult:
     clusters: list[str] = field(default_factory=list)  # the account's clusters at the end
 
 
-def synthesize(outdir: Path) -> Any:
+# Events mode: EC2/EBS states sampled every second, as the mode allows (its calls do not grow
+# with the fleet).
+EVENTS_CONTEXT: dict[str, Any] = {
+    "ec2StateSource": "events",
+    "samplePeriods": '{"ecs_counts": 1, "ec2_ebs_state": 1}',
+}
+
+
+def synthesize(outdir: Path, ec2_state_source: str = "poll") -> Any:
     """The app as `cdk synth` builds it from the config file plus the demo's context."""
     from local import synth
     from stacks.deployment_config import load_config
 
+    context = DEMO_CONTEXT | (EVENTS_CONTEXT if ec2_state_source == "events" else {})
     try:
-        return synth.synthesize(load_config(DEMO_CONTEXT, REPO_ROOT), outdir)
+        return synth.synthesize(load_config(context, REPO_ROOT), outdir)
     except synth.SynthError as error:
         raise DemoError(str(error)) from None
 
@@ -106,6 +115,13 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         account = seed_account(aws)
         if progress:
             progress.attach(aws, deployment.namespace)
+        if deployment.state_table:
+            # Events mode: the reconcile job's first run seeds the table, as after a real deploy.
+            seeded = aws.run_reconcile(deployment) or {}
+            if progress:
+                progress.log(
+                    f"events mode: the reconcile seeded the state table ({seeded.get('seeded')} items)"
+                )
         if inject_fault:
             aws.inject_fault("ecs_counts", {FAULT_OFFSET}, "ecs.describe_clusters", "AccessDeniedException")
         # The rule fires on whole minutes; the demo starts at a whole second soon after the
@@ -116,8 +132,14 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         def apply_due_changes(event: dict[str, Any]) -> None:
             # A scripted change lands just before the first sample of its second, whatever the
             # machine's load: the scenario is deterministic, so the tests can hold it exactly.
+            if "offset" not in event:
+                return  # a state event or the reconcile, not a sample
             scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-            applied.extend(account.due((scheduled - first).total_seconds() + event.get("offset", 0)))
+            due = account.due((scheduled - first).total_seconds() + event.get("offset", 0))
+            applied.extend(due)
+            if deployment.state_table:
+                for change in due:
+                    publish_state_events(aws, change, first.timestamp() + change.second)
 
         aws.runtime.before_invoke = apply_due_changes
         executions: list[str] = []
@@ -126,6 +148,8 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
             if elapsed >= 60 * len(executions) - EXECUTION_LEAD_S and len(executions) < minutes:
                 scheduled = first + timedelta(minutes=len(executions))
                 executions.append(aws.start_minute(deployment, synthesized, scheduled))
+            if deployment.state_table:
+                aws.deliver_due_events(deployment, time.time())
             while applied:
                 change = applied.pop(0)
                 if progress:
@@ -158,6 +182,22 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         list(aws.notifications),
         sorted(clusters),
     )
+
+
+def publish_state_events(aws: Any, change: Any, at: float) -> None:
+    """Queue the notifications EC2 would send for `change` (at its second) with their delays. A
+    repeated (instance, state) keeps its event id: a redelivery, not a second change."""
+    from local.demo_account import instance_state_event
+
+    for event in change.events:
+        event_id = f"{event.instance_id}-{event.state}-{int(at)}"
+        aws.publish_event(
+            instance_state_event(event.instance_id, event.state, at, event_id), at + event.delay_s
+        )
+
+
+def _alarm_key(alarm: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return alarm.metric_name, tuple(sorted((k, str(v)) for k, v in alarm.dimensions.items()))
 
 
 def sparkline(values: Sequence[float], width: int = 60) -> str:
@@ -372,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="show the live board (tools/board.py) while sampling, on a terminal",
     )
+    parser.add_argument(
+        "--ec2-state-source",
+        choices=("poll", "events"),
+        default="poll",
+        help="EC2/EBS states by listing (poll, default) or from state events kept in DynamoDB (events)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.minutes <= 60:
         parser.error("--minutes takes a whole number from 1 to 60")
@@ -409,7 +455,7 @@ def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) ->
     try:
         with tempfile.TemporaryDirectory(prefix="highres-demo-", ignore_cleanup_errors=True) as outdir:
             console.print("synthesizing the CDK app (cdk-nag included) ...")
-            synthesized = synthesize(Path(outdir))
+            synthesized = synthesize(Path(outdir), args.ec2_state_source)
             with progress.live(total=args.minutes * 60):
                 result = run(args.minutes, synthesized, progress)
     except DemoError as error:

@@ -19,6 +19,7 @@ from moto.ec2.models.elastic_block_store import Volume
 from moto.ecs.models import ecs_backends
 
 from local.emulator import ACCOUNT, REGION, EmbeddedAws
+from stacks.constructs.snapshot_notifications_construct import DETAIL_TYPE as SNAPSHOT_NOTIFICATION
 
 AMI = "ami-12c6146b"  # an image moto ships
 # Running tasks and container instances per cluster (batch runs on Fargate: no instances).
@@ -37,14 +38,35 @@ INSTANCES = {"running": 5, "stopped": 1}
 VOLUMES = {"available": 3, "creating": 1, "error": 1}  # besides the instances' root volumes
 
 
+# Events mode: seconds from a state change to the event function's invocation. AWS promises no
+# figure; EC2 state-change events typically arrive within a second or two. 1.5 s, not a whole
+# number, so a delivery never races the sample of the same second: the samples at the change's
+# second and the next one still show the old state (EVENT_LAG_SAMPLES), the one after shows the new.
+EVENT_DELAY_S = 1.5
+EVENT_LAG_SAMPLES = 2
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    """An EC2 state-change notification the change makes EC2 send: `state` of `instance_id`, timed
+    at the change's second, delivered `delay_s` after it (so a later delay can deliver it late)."""
+
+    instance_id: str
+    state: str
+    delay_s: float
+    note: str = ""
+
+
 @dataclass
 class Change:
-    """At `second` past the scheduled minute, `apply` changes the account as `description` says."""
+    """At `second` past the scheduled minute, `apply` changes the account as `description` says;
+    `events` are the state-change notifications a real account would send for it."""
 
     second: int
     description: str
     apply: Callable[[], None]
     applied: bool = False
+    events: tuple[StateEvent, ...] = ()
 
 
 @dataclass
@@ -131,6 +153,27 @@ def expected_instance_counts(second: int) -> dict[str, int]:
     }
 
 
+def expected_instance_counts_from_events(second: int) -> dict[str, int]:
+    """Events mode: the counts as EC2 has announced them, EVENT_LAG_SAMPLES behind the account."""
+    return expected_instance_counts(second - EVENT_LAG_SAMPLES)
+
+
+def instance_state_event(instance_id: str, state: str, at: float, event_id: str) -> dict[str, Any]:
+    """An "EC2 Instance State-change Notification" as EventBridge delivers it (AWS EC2 user guide,
+    "EC2 instance state change events")."""
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "EC2 Instance State-change Notification",
+        "source": "aws.ec2",
+        "account": ACCOUNT,
+        "time": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
+        "detail": {"instance-id": instance_id, "state": state},
+    }
+
+
 def _scenario(account: DemoAccount) -> list[Change]:
     web = "web"
 
@@ -166,7 +209,19 @@ def _scenario(account: DemoAccount) -> list[Change]:
             "(no per-cluster alarm names it)",
             new_cluster,
         ),
-        Change(45, f"EC2: instance {account.instance_ids[-2]} stops", stop_instance),
+        Change(
+            45,
+            f"EC2: instance {account.instance_ids[-2]} stops",
+            stop_instance,
+            # moto stops at once; AWS announces stopping then stopped. Here the stopped event
+            # arrives first, stopping is delivered late (out of order: the table must refuse
+            # it), and stopped is delivered a second time (at least once: counted once).
+            events=(
+                StateEvent(account.instance_ids[-2], "stopped", EVENT_DELAY_S),
+                StateEvent(account.instance_ids[-2], "stopping", EVENT_DELAY_S + 1, "out of order"),
+                StateEvent(account.instance_ids[-2], "stopped", EVENT_DELAY_S + 2, "duplicate"),
+            ),
+        ),
         Change(
             SNAPSHOT_FAILURE_SECOND,
             f"EBS: a snapshot of {volume} fails (its KMS key is disabled)",
@@ -180,7 +235,7 @@ def snapshot_failed_event(volume_id: str, time: str = "2026-12-01T12:00:50Z") ->
     return {
         "version": "0",
         "id": "01234567-0123-0123-0123-012345678901",
-        "detail-type": "EBS Snapshot Notification",
+        "detail-type": SNAPSHOT_NOTIFICATION,
         "source": "aws.ec2",
         "account": ACCOUNT,
         "time": time,

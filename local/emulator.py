@@ -23,6 +23,14 @@ Where moto lacks something, this module works around it, and each workaround say
 - EventBridge never matches events in moto: `emit_event` applies the synthesized snapshot rule's
   pattern and input transformer to an event, as EventBridge would, and publishes the message to
   the emulated alarm topic (`notifications` keeps each message).
+- EventBridge: moto never fires a rule by itself, and its EC2 emits no events. In events mode the
+  emulator is the event bus: `publish_event` queues an EC2/EBS state event for delivery at a
+  given time, and `deliver_due_events` invokes the stack's event function with each one that is
+  due, as a rule target would (asynchronously, at least once, unordered: the caller chooses the
+  times, so a duplicate or a late event is just another entry). `run_reconcile` invokes the
+  reconcile function, as its schedule would.
+- DynamoDB: the state table is created in moto with the template's key schema; functions whose
+  environment names it (`{"Ref": table}`) get the emulated table's name.
 - Faults: `inject_fault` makes one AWS operation fail with an error code for the invocations of a
   collector at given offsets, inside moto's response layer, as AWS would answer.
 """
@@ -93,6 +101,16 @@ class Deployment:
     state_machine_arn: str
     function_arns: dict[str, str]  # logical id -> ARN
     namespace: str
+    state_table: str | None = None  # events mode: the emulated state table
+    handlers: dict[str, str] = field(default_factory=dict)  # logical id -> handler string
+
+    def function_with(self, handler: str) -> str | None:
+        """The ARN of the function running `handler`, if the stack has one."""
+        return next((self.function_arns[lid] for lid, h in self.handlers.items() if h == handler), None)
+
+
+EVENT_HANDLER = "ec2_state_events.handler.handler"
+RECONCILE_HANDLER = "ec2_state_events.reconcile_handler.handler"
 
 
 class _StdoutRouter(io.TextIOBase):
@@ -262,6 +280,10 @@ class EmbeddedAws:
         self.notifications: list[str] = []
         self.topic_arn = ""
         self._snapshot_rule: dict[str, Any] | None = None
+        # Events mode: (delivery time, sequence, event) waiting for the event function.
+        self._pending_events: list[tuple[float, int, dict[str, Any]]] = []
+        self._events_lock = threading.Lock()
+        self.delivered_events: list[dict[str, Any]] = []
 
     def __enter__(self) -> EmbeddedAws:
         os.environ.update(
@@ -355,6 +377,7 @@ class EmbeddedAws:
 
     def deploy(self, synthesized: Synthesized) -> Deployment:
         """Create the stack's functions, state machine and alarms from the synthesized template."""
+        state_table = self._create_state_table(synthesized)
         iam = self.client("iam")
         role_arn = iam.create_role(
             RoleName=f"emulated-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument="{}"
@@ -372,9 +395,14 @@ class EmbeddedAws:
                 MemorySize=spec.memory_mb,
                 Timeout=spec.timeout_seconds,
                 Architectures=[spec.architecture],
-                Environment={"Variables": spec.environment},
+                Environment={"Variables": _resolved_environment(spec.environment, state_table)},
             )["FunctionArn"]
-        self.runtime.warm_up({spec.handler: spec.environment for spec in synthesized.functions.values()})
+        self.runtime.warm_up(
+            {
+                spec.handler: _resolved_environment(spec.environment, state_table)
+                for spec in synthesized.functions.values()
+            }
+        )
         machine = synthesized.state_machine
         sfn = self.client("stepfunctions")
         state_machine_arn = sfn.create_state_machine(
@@ -384,7 +412,9 @@ class EmbeddedAws:
             type=machine.workflow_type,
         )["stateMachineArn"]
         namespaces = {
-            spec.environment.get(env_names.METRICS_NAMESPACE, "") for spec in synthesized.functions.values()
+            spec.environment[env_names.METRICS_NAMESPACE]
+            for spec in synthesized.functions.values()
+            if env_names.METRICS_NAMESPACE in spec.environment  # the event function publishes no metric
         }
         (namespace,) = namespaces
         cloudwatch = self.client("cloudwatch")
@@ -417,7 +447,54 @@ class EmbeddedAws:
             )
         self._snapshot_rule = synthesized.snapshot_rule
         self.topic_arn = self.client("sns").create_topic(Name="alarms")["TopicArn"]
-        return Deployment(state_machine_arn, arns, namespace)
+        handlers = {lid: spec.handler for lid, spec in synthesized.functions.items()}
+        return Deployment(
+            state_machine_arn, arns, namespace, state_table[1] if state_table else None, handlers
+        )
+
+    def _create_state_table(self, synthesized: Synthesized) -> tuple[str, str] | None:
+        """(logical id, emulated name) of the events mode's table, created with its key schema."""
+        tables = synthesized.resources("AWS::DynamoDB::Table")
+        if not tables:
+            return None
+        ((logical_id, props),) = tables.items()
+        name = f"emulated-{logical_id}"
+        self.client("dynamodb").create_table(
+            TableName=name,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+        )
+        return logical_id, name
+
+    def publish_event(self, event: dict[str, Any], deliver_at: float) -> None:
+        """Queue `event` for the event function at wall time `deliver_at` (as EventBridge would)."""
+        with self._events_lock:
+            self._pending_events.append(
+                (deliver_at, len(self.delivered_events) + len(self._pending_events), event)
+            )
+            self._pending_events.sort(key=lambda item: item[:2])
+
+    def deliver_due_events(self, deployment: Deployment, now: float) -> int:
+        """Invoke the event function with every queued event whose time has come; how many."""
+        arn = deployment.function_with(EVENT_HANDLER)
+        with self._events_lock:
+            due = [item for item in self._pending_events if item[0] <= now]
+            self._pending_events = [item for item in self._pending_events if item[0] > now]
+        for _, _, event in due:
+            if arn is not None:
+                self.client("lambda").invoke(FunctionName=arn, Payload=json.dumps(event).encode())
+            self.delivered_events.append(event)
+        return len(due)
+
+    def run_reconcile(self, deployment: Deployment) -> dict[str, Any] | None:
+        """One run of the reconcile job (what its schedule starts); its report, or None without one."""
+        arn = deployment.function_with(RECONCILE_HANDLER)
+        if arn is None:
+            return None
+        answer = self.client("lambda").invoke(FunctionName=arn, Payload=b"{}")
+        report: dict[str, Any] = json.loads(answer["Payload"].read() or b"null")
+        return report
 
     def emit_event(self, event: dict[str, Any]) -> str | None:
         """What EventBridge does with `event` on the default bus for the snapshot rule: the message
@@ -510,6 +587,17 @@ def read_metrics(
                 points = series.setdefault(_metric_key(batch[int(result["Id"][1:])]), [])
                 points += zip(result["Timestamps"], result["Values"], strict=True)
     return {key: sorted(points) for key, points in series.items()}
+
+
+def _resolved_environment(environment: dict[str, Any], state_table: tuple[str, str] | None) -> dict[str, str]:
+    """The function's variables, with the template's `{"Ref": table}` replaced by the emulated name."""
+    resolved = {}
+    for name, given in environment.items():
+        value = state_table[1] if state_table and given == {"Ref": state_table[0]} else given
+        if not isinstance(value, str):
+            raise TypeError(f"{name}: the emulator cannot resolve {value!r}")
+        resolved[name] = value
+    return resolved
 
 
 def _metric_key(metric: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks.alarm_catalogue import ALARM_ID_METADATA, AlarmSpec, Comparison, Missing
+from stacks.constructs.snapshot_notifications_construct import DETAIL_TYPE as SNAPSHOT_NOTIFICATION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ASSEMBLY = REPO_ROOT / "cdk.out"
@@ -142,10 +143,31 @@ class Synthesized:
             for lid, props in self.resources("AWS::Lambda::Function").items()
         }
 
+    def sampler_rule_id(self) -> str:
+        """The rule that starts the sampler: the one whose target is the state machine (events mode
+        adds rules for state events and the reconcile schedule, which target functions)."""
+        machines = set(self.resources("AWS::StepFunctions::StateMachine"))
+        (rule_id,) = [
+            lid
+            for lid, props in self.resources("AWS::Events::Rule").items()
+            if any(target.get("Arn", {}).get("Ref") in machines for target in props.get("Targets", []))
+        ]
+        return rule_id
+
+    def event_rules(self) -> dict[str, dict[str, Any]]:
+        """Events mode's rules (state events and the reconcile schedule): every rule but the
+        sampler's and the snapshot notifications'."""
+        sampler = self.sampler_rule_id()
+        return {
+            lid: props
+            for lid, props in self.resources("AWS::Events::Rule").items()
+            if lid != sampler and not _is_snapshot_rule(props)
+        }
+
     @property
     def schedule_rule(self) -> dict[str, Any]:
-        """The schedule expression, state, and the input each target receives (parsed)."""
-        (props,) = [p for p in self.resources("AWS::Events::Rule").values() if "ScheduleExpression" in p]
+        """The sampler rule's schedule expression, state, and the input its target receives (parsed)."""
+        props = self.resources("AWS::Events::Rule")[self.sampler_rule_id()]
         (target,) = props["Targets"]
         return {
             "schedule": props["ScheduleExpression"],
@@ -171,7 +193,7 @@ class Synthesized:
     @property
     def snapshot_rule(self) -> dict[str, Any] | None:
         """The EBS snapshot notification rule: its pattern and its one target's input transformer."""
-        rules = [p for p in self.resources("AWS::Events::Rule").values() if "EventPattern" in p]
+        rules = [p for p in self.resources("AWS::Events::Rule").values() if _is_snapshot_rule(p)]
         if not rules:
             return None
         (props,) = rules
@@ -192,6 +214,10 @@ class Synthesized:
             for logical_id, resource in self.template.get("Resources", {}).items()
             if resource.get("Type") == "AWS::CloudWatch::Alarm"
         ]
+
+
+def _is_snapshot_rule(props: dict[str, Any]) -> bool:
+    return SNAPSHOT_NOTIFICATION in props.get("EventPattern", {}).get("detail-type", [])
 
 
 def _alarm(logical_id: str, resource: dict[str, Any]) -> AlarmSpec:

@@ -101,6 +101,9 @@ class AwsMetricRefs:
     state_machine_arn: str
     function_names: dict[Collector, str]
     rule_name: str
+    # Events mode: the event function's and the reconcile job's names.
+    event_function_name: str | None = None
+    reconcile_function_name: str | None = None
 
 
 # Metrics Insights aggregates every query to one-minute granularity ("Metrics Insights does not
@@ -395,6 +398,68 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 ),
             ),
         ]
+    if config.events_mode:
+        specs.append(
+            _on_catalogue_metric(
+                alarm_id="Ec2StateReconcileRepairs",
+                metric=cat.STATE_REPAIRS,
+                namespace=ns,
+                dims={},
+                statistic="Maximum",
+                comparison=Comparison.GREATER,
+                threshold=th.reconcile_repairs_max,
+                # One datum per reconcile run: one run over the threshold is the signal.
+                period=config.reconcile_minutes * STANDARD_PERIOD,
+                periods=1,
+                missing=Missing.NOT_BREACHING,
+                summary=(
+                    f"A reconcile run repaired more than {th.reconcile_repairs_max} instances or volumes: "
+                    "the EC2/EBS counts from events were wrong until it ran."
+                ),
+                runbook=(
+                    "The event path is losing events: check the state-event rules' FailedInvocations, the "
+                    "event function's errors and throttles, and its log group ('state event'). Until it is "
+                    "fixed the counts are right only after each reconcile; ec2StateSource 'poll' is the "
+                    "fallback for fleets it can list."
+                ),
+            )
+        )
+    if config.events_mode and refs.event_function_name and refs.reconcile_function_name:
+        for alarm_id, name, period, what in (
+            (
+                "Ec2StateEventFunctionErrors",
+                refs.event_function_name,
+                STANDARD_PERIOD * minutes,
+                "event function",
+            ),
+            (
+                "Ec2StateReconcileErrors",
+                refs.reconcile_function_name,
+                STANDARD_PERIOD * config.reconcile_minutes,
+                "reconcile job",
+            ),
+        ):
+            specs.append(
+                AlarmSpec(
+                    alarm_id=alarm_id,
+                    namespace="AWS/Lambda",
+                    metric_name="Errors",
+                    dimensions={"FunctionName": name},
+                    statistic="Sum",
+                    period=period,
+                    comparison=Comparison.GREATER_OR_EQUAL,
+                    threshold=1,
+                    evaluation_periods=1,
+                    datapoints_to_alarm=1,
+                    missing=Missing.NOT_BREACHING,
+                    summary=f"The EC2/EBS state {what} failed an invocation.",
+                    runbook=(
+                        "Read the function's log group: throttled or denied DynamoDB calls, a resource "
+                        "contended past its retries, or (reconcile) a listing that ran out of time. Failed "
+                        "events are retried by EventBridge for 24 h; the next reconcile repairs the rest."
+                    ),
+                )
+            )
     for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
         specs.append(
             AlarmSpec(

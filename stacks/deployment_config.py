@@ -26,6 +26,9 @@ WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
 SINKS = ("emf", "api")
 # Which EBS snapshot notifications reach the alarm topic: failures only, every result, or none.
 SNAPSHOT_NOTIFICATIONS = ("failed", "all", "off")
+# Where the EC2/EBS collector gets states: "poll" lists every instance and volume each sample (API
+# calls grow with the fleet); "events" keeps them from EventBridge events in DynamoDB (constant).
+EC2_STATE_SOURCES = ("poll", "events")
 # Seconds: the period of the alarms on one-second account metrics, the shortest a CloudWatch alarm
 # takes (10, 30, then multiples of 60). Thresholds given in seconds must be whole periods of it.
 HIGH_RESOLUTION_PERIOD = 10
@@ -74,6 +77,10 @@ class AlarmThresholds:
     min_sample_ratio: float = 0.5
     # Minutes a pipeline condition must last before it pages.
     pipeline_evaluation_minutes: int = 3
+    # Events mode: resources one reconcile run may repair before the event path counts as broken.
+    # A healthy path repairs about nothing (a same-second tie, an event lost in the rare
+    # EventBridge delivery failure); ten in one run is a pattern.
+    reconcile_repairs_max: int = 10
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,14 @@ class DeploymentConfig:
     # Lambda's own START/END/REPORT lines are INFO-level system logs: at WARN they are not
     # written, which saves about 330 bytes of log ingestion per invocation (~100,000 a day).
     lambda_system_log_level: str = "WARN"
+    # "events": EC2/EBS states from EventBridge events kept in DynamoDB, repaired by a full count
+    # every `reconcile_minutes` (README "Choosing the EC2/EBS state source").
+    ec2_state_source: str = "poll"
+    reconcile_minutes: int = 10
+
+    @property
+    def events_mode(self) -> bool:
+        return self.ec2_state_source == "events" and Collector.EC2_EBS_STATE in self.periods
 
     @property
     def collectors(self) -> tuple[Collector, ...]:
@@ -194,8 +209,8 @@ def _check_ec2_budget(config: DeploymentConfig) -> None:
     """Refuse an EC2/EBS collector that would use more than its share of the account's EC2 API
     refill, or whose CPU share cannot list the expected fleet within half its period."""
     period = config.periods.get(Collector.EC2_EBS_STATE)
-    if period is None:
-        return
+    if period is None or config.events_mode:
+        return  # events mode lists nothing per sample; the reconcile lists once a period
     fleet = ec2_budget.Fleet.of(config.expected_ec2_resources)
     share = ec2_budget.refill_share(fleet, period)
     if share > ec2_budget.MAX_REFILL_SHARE:
@@ -364,6 +379,7 @@ def _alarm_thresholds(key: str, value: Any) -> AlarmThresholds:
         "droppedSampleRatio": ("dropped_sample_ratio", _ratio),
         "minSampleRatio": ("min_sample_ratio", _ratio),
         "pipelineEvaluationMinutes": ("pipeline_evaluation_minutes", _int_in(1, 60)),
+        "reconcileRepairsMax": ("reconcile_repairs_max", _int_in(0, 1_000_000)),
     }
     unknown = sorted(set(given) - set(parsers))
     if unknown:
@@ -436,6 +452,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "expectedEc2Resources": ("expected_ec2_resources", _int_in(0, 1_000_000)),
     "collectors": ("collectors", _collectors),
     "lambdaSystemLogLevel": ("lambda_system_log_level", _choice(("DEBUG", "INFO", "WARN"), str.upper)),
+    "ec2StateSource": ("ec2_state_source", _choice(EC2_STATE_SOURCES, str.lower)),
+    # At most a day: a missed event must heal within a reconcile period.
+    "reconcileMinutes": ("reconcile_minutes", _int_in(1, 1440)),
 }
 
 

@@ -12,6 +12,7 @@ from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, fleet_alarms, 
 from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.collectors_construct import CollectorFunctions
 from stacks.constructs.dashboard_construct import Dashboard
+from stacks.constructs.ec2_state_events_construct import Ec2StateEvents
 from stacks.constructs.sampler_construct import Sampler
 from stacks.constructs.snapshot_notifications_construct import SnapshotNotifications
 from stacks.deployment_config import DeploymentConfig
@@ -25,11 +26,26 @@ class HighResMetricsStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.collectors = CollectorFunctions(self, "Collectors", config=config)
+        if config.events_mode:
+            self.state_events = Ec2StateEvents(
+                self,
+                "Ec2StateEvents",
+                config=config,
+                code=self.collectors.code,
+                layer=self.collectors.powertools,
+                collector=self.collectors.functions[Collector.EC2_EBS_STATE],
+            )
         self.sampler = Sampler(self, "Sampler", config=config, functions=self.collectors.functions)
         refs = AwsMetricRefs(
             state_machine_arn=self.sampler.state_machine.state_machine_arn,
             function_names={c: f.function_name for c, f in self.collectors.functions.items()},
             rule_name=self.sampler.rule.rule_name,
+            event_function_name=self.state_events.event_function.function_name
+            if config.events_mode
+            else None,
+            reconcile_function_name=(
+                self.state_events.reconcile_function.function_name if config.events_mode else None
+            ),
         )
         self.alarm_specs = account_alarms(config) + fleet_alarms(config) + pipeline_alarms(config, refs)
         self.alarms = Alarms(

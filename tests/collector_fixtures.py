@@ -322,6 +322,9 @@ class FakeContext:
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:collector"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
 
 def lambda_context() -> LambdaContext:
     return cast("LambdaContext", FakeContext())

@@ -257,6 +257,11 @@ def _rule(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dic
     return name, {"Arn": _arn(r, "events", f"rule/{name}")}
 
 
+def _table(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    name = _name(p, "TableName", r, lid)
+    return name, {"Arn": _arn(r, "dynamodb", f"table/{name}")}
+
+
 def _alarm(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     name = _name(p, "AlarmName", r, lid)
     return name, {"Arn": _arn(r, "cloudwatch", f"alarm:{name}")}
@@ -279,6 +284,7 @@ _NAMERS: dict[str, _Namer] = {
     "AWS::KMS::Key": _key,
     "AWS::Events::Rule": _rule,
     "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::DynamoDB::Table": _table,
     "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::IAM::Policy": _opaque,
     "AWS::SNS::TopicPolicy": _opaque,

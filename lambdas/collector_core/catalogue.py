@@ -47,6 +47,7 @@ class Group(StrEnum):
     EC2_WATCH = "ec2_watch"
     EBS = "ebs"
     HEALTH = "health"
+    EC2_EVENTS = "ec2_events"  # the events mode's own health (ec2StateSource "events" only)
 
     @property
     def heading(self) -> str:
@@ -61,6 +62,7 @@ _GROUP_TITLES: dict[Group, str] = {
     Group.EC2_WATCH: "Watched instances",
     Group.EBS: "EBS volumes and snapshots",
     Group.HEALTH: "Pipeline health",
+    Group.EC2_EVENTS: "EC2/EBS state events (reconcile)",
 }
 
 
@@ -194,6 +196,15 @@ SAMPLES_DROPPED = MetricSpec(
     Group.HEALTH,
     "Samples that started more than one sampling period late and were not written.",
 )
+STATE_REPAIRS = MetricSpec(
+    "StateRepairs",
+    Unit.COUNT,
+    (),
+    Group.EC2_EVENTS,
+    "Events mode: instances and volumes one reconcile run found in a state the events table did not "
+    "hold (missed or misordered events); 0 when the event path is healthy.",
+    optional=True,
+)
 
 ALL_METRICS: tuple[MetricSpec, ...] = (
     RUNNING_TASK,
@@ -212,6 +223,7 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     SAMPLE_DELAY,
     COLLECTOR_ERRORS,
     SAMPLES_DROPPED,
+    STATE_REPAIRS,
 )
 
 

@@ -16,6 +16,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_ec2.client import EC2Client
     from mypy_boto3_ecs.client import ECSClient
 
@@ -57,6 +58,25 @@ def client_config(period_seconds: int) -> Config:
         read_timeout=bounds.read_timeout,
         retries={"mode": "standard", "total_max_attempts": bounds.total_max_attempts},
     )
+
+
+# The event and reconcile functions are not tied to a sample's period: a DynamoDB call is answered
+# in milliseconds, so 1 s connect + 2 s read only trips on a real fault, and three attempts (standard
+# mode's default) ride out a throttled burst within the event function's 30 s timeout.
+EVENT_CALL_BOUNDS = CallBounds(connect_timeout=1.0, read_timeout=2.0, total_max_attempts=3)
+
+
+def event_client_config() -> Config:
+    bounds = EVENT_CALL_BOUNDS
+    return Config(
+        connect_timeout=bounds.connect_timeout,
+        read_timeout=bounds.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": bounds.total_max_attempts},
+    )
+
+
+def dynamodb_client(config: Config) -> DynamoDBClient:
+    return boto3.client("dynamodb", config=config)
 
 
 def ecs_client(config: Config) -> ECSClient:

@@ -61,7 +61,8 @@ COLLECTORS: dict[Collector, CollectorSpec] = {
             # Every 5 s: EC2's Describe* throttling budget is shared with every other tool in the
             # account (see collector_core.ec2_budget).
             default_period_seconds=5,
-            groups=(Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH),
+            # EC2_EVENTS: published by the reconcile job of the events mode.
+            groups=(Group.EC2, Group.EC2_WATCH, Group.EBS, Group.HEALTH, Group.EC2_EVENTS),
             measured_duration_ms=13.6,
         ),
     )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from collector_core import env_names
 from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
@@ -34,6 +35,13 @@ class SettingsError(ValueError):
         self.variable = variable
 
 
+class StateSource(StrEnum):
+    """Where the EC2/EBS collector gets states: listing them (poll) or the events table (events)."""
+
+    POLL = "poll"
+    EVENTS = "events"
+
+
 class SinkKind(StrEnum):
     """Where datums go: EMF log lines (CloudWatch extracts them) or direct PutMetricData calls."""
 
@@ -54,6 +62,8 @@ class Settings:
     watch_instance_ids: tuple[str, ...] = ()
     # The function's memory (MB) when running in Lambda: CPU comes in proportion to it.
     memory_mb: int | None = None
+    ec2_state_source: StateSource = StateSource.POLL
+    state_table: str = ""  # the events table (events mode only)
 
     @property
     def discover_clusters(self) -> bool:
@@ -72,7 +82,20 @@ def load_settings(env: Mapping[str, str], collector: Collector) -> Settings:
         ecs_service_metrics=_flag(env_names.ECS_SERVICE_METRICS, env.get(env_names.ECS_SERVICE_METRICS)),
         watch_instance_ids=_instance_ids(env.get(env_names.WATCH_INSTANCE_IDS)),
         memory_mb=_memory(env.get(env_names.LAMBDA_MEMORY_MB)),
+        **_state_source(env),
     )
+
+
+def _state_source(env: Mapping[str, str]) -> dict[str, Any]:
+    raw = env.get(env_names.EC2_STATE_SOURCE) or StateSource.POLL.value
+    try:
+        source = StateSource(raw.strip().lower())
+    except ValueError:
+        raise SettingsError(env_names.EC2_STATE_SOURCE, raw, "'poll' or 'events'") from None
+    table = (env.get(env_names.STATE_TABLE_NAME) or "").strip()
+    if source is StateSource.EVENTS and not table:
+        raise SettingsError(env_names.STATE_TABLE_NAME, "", "the events table's name (events mode)")
+    return {"ec2_state_source": source, "state_table": table}
 
 
 def _memory(raw: str | None) -> int | None:

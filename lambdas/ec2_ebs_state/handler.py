@@ -12,15 +12,17 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from collector_core.catalogue import Collector
-from collector_core.clients import client_config, cloudwatch_client, ec2_client
+from collector_core.clients import client_config, cloudwatch_client, dynamodb_client, ec2_client
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
 from collector_core.runner import run_sample
 from collector_core.sample import Clock, Sample
-from collector_core.settings import Settings, load_settings
+from collector_core.settings import Settings, StateSource, load_settings
 from collector_core.sinks import Sink, make_sink
 from ec2_ebs_state.collect import FleetWatch, collect
+from ec2_ebs_state.from_table import collect_from_table
 from ec2_ebs_state.xml_counting import install
+from ec2_state_events.store import Store
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -38,6 +40,7 @@ class Runtime:
     ec2: EC2Client
     sink: Sink
     fleet: FleetWatch
+    store: Store | None = None  # events mode: the state table
 
 
 @functools.cache
@@ -48,7 +51,11 @@ def runtime() -> Runtime:
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
     # The two large listings are counted from their XML (ec2_ebs_state.xml_counting): 7-10x less
     # CPU than botocore's parse (bench/ec2_parsing).
-    return Runtime(settings, install(ec2_client(config)), sink, FleetWatch())
+    store = None
+    if settings.ec2_state_source is StateSource.EVENTS:
+        # Same bounds as the EC2 calls: the Query must fit the sample's period too.
+        store = Store(dynamodb_client(config), settings.state_table)
+    return Runtime(settings, install(ec2_client(config)), sink, FleetWatch(), store)
 
 
 @logger.inject_lambda_context
@@ -58,6 +65,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime()
 
     def collect_ec2(budget: Budget, faults: Faults) -> list[Datum]:
+        if rt.store is not None:
+            watch = rt.settings.watch_instance_ids
+            return collect_from_table(rt.ec2, rt.store, watch, budget=budget, faults=faults)
         return collect(rt.ec2, rt.settings, budget=budget, faults=faults, fleet=rt.fleet)
 
     summary = run_sample(

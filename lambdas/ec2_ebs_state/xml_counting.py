@@ -233,7 +233,13 @@ LISTINGS: tuple[Listing, ...] = (
         },
     ),
     # The volume's own <status> (its attachments' <status>, "attached", sits at depth 6).
-    Listing("DescribeVolumes", "volumeSet", "Volumes", {"status": Field(("State",))}),
+    # VolumeId: the events mode's reconcile repairs volumes by id (ec2_state_events.reconcile).
+    Listing(
+        "DescribeVolumes",
+        "volumeSet",
+        "Volumes",
+        {"volumeId": Field(("VolumeId",)), "status": Field(("State",))},
+    ),
 )
 
 

@@ -56,6 +56,8 @@ class CollectorFunctions(Construct):
             self, config.powertools_layer_parameter(RUNTIME.name)
         )
         powertools = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
+        # The events mode's functions share the asset and the layer.
+        self.code, self.powertools = code, powertools
         self.functions: dict[Collector, lambda_.Function] = {}
         self.log_groups: dict[Collector, logs.LogGroup] = {}
         for collector, period in config.periods.items():
@@ -136,11 +138,13 @@ def _read_statements(
 ) -> list[iam.PolicyStatement]:
     """The read-only calls each collector makes, scoped as tightly as each API allows."""
     if collector is Collector.EC2_EBS_STATE:
+        # Events mode lists no volumes: the counters come from the state table (its own grant).
+        listing = [] if config.events_mode else ["ec2:DescribeVolumes"]
         return [
             iam.PolicyStatement(
                 actions=[
                     "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeVolumes",
+                    *listing,
                     "ec2:DescribeVolumeStatus",
                     "ec2:DescribeSnapshots",
                 ],

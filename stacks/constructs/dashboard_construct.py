@@ -56,6 +56,8 @@ def published_groups(config: DeploymentConfig) -> list[Group]:
         switched_off.add(Group.ECS_SERVICE)
     if not config.watch_instance_ids:
         switched_off.add(Group.EC2_WATCH)
+    if not config.events_mode:
+        switched_off.add(Group.EC2_EVENTS)
     return [group for group in Group if group in deployed - switched_off]
 
 

@@ -26,7 +26,10 @@ import pytest
 from moto import mock_aws
 
 import ec2_ebs_state.handler as ec2_handler
+import ec2_state_events.handler as state_event_handler
 import ecs_counts.handler as ecs_handler
+from collector_core import env_names
+from ec2_state_events import reconcile_handler
 from tests.collector_fixtures import ACCOUNT, REGION, event_for, fake_aws, lambda_context, recent_minute
 from tests.policy_evaluator import (
     ContextValue,
@@ -38,6 +41,7 @@ from tests.policy_evaluator import (
     evaluate,
 )
 from tests.stack_helpers import SynthResult, synth
+from tests.state_events_support import create_state_table, instance_event
 
 CLOUDWATCH = Principal(service="cloudwatch.amazonaws.com")
 
@@ -58,6 +62,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "namespace": "Team/HighRes",
         "alarmThresholds": {"runningTasksMin": 2, "containerInstancesMin": 1},
         "targets": [{"account": ACCOUNT, "region": REGION}],
+    },
+    # Events mode: the state table's readers and writers, with a watch list (BatchGetItem).
+    "ec2-state-events-api": {
+        "ec2StateSource": "events",
+        "sink": "api",
+        "watchInstanceIds": ["i-0123456789abcdef0"],
+        "collectors": ["ec2_ebs_state"],
     },
 }
 
@@ -219,7 +230,7 @@ def trusts(resolver: TemplateResolver, role_id: str, service: str) -> bool:
 
 def test_policy_paths_rule_role_may_start_the_sampler(result: SynthResult) -> None:
     resolver = resolver_for(result)
-    (rule,) = [r for r in resolver.resources("AWS::Events::Rule").values() if "ScheduleExpression" in r]
+    rule = resolver.resources("AWS::Events::Rule")[result.synthesized.sampler_rule_id()]
     (target,) = rule["Targets"]
     role_id = role_of(resolver, target["RoleArn"])
     machine_arn = resolver.resolve(target["Arn"])
@@ -307,7 +318,9 @@ class Call:
     @property
     def action(self) -> str:
         # The IAM action names of these services are their API operation names.
-        prefix = {"ecs": "ecs", "ec2": "ec2", "cloudwatch": "cloudwatch"}[self.service]
+        prefix = {"ecs": "ecs", "ec2": "ec2", "cloudwatch": "cloudwatch", "dynamodb": "dynamodb"}[
+            self.service
+        ]
         return f"{prefix}:{self.operation}"
 
 
@@ -331,6 +344,10 @@ def service_arn(cluster: str, service: str) -> str:
     return f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster_arn(cluster).rsplit('/', 1)[1]}/{service}"
 
 
+def table_arn(table: str) -> str:
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
+
+
 def requests_for(call: Call) -> list[Request]:
     """The authorization requests IAM evaluates for one call: resources and condition keys."""
     action, params = call.action, call.params
@@ -344,6 +361,25 @@ def requests_for(call: Call) -> list[Request]:
         return [Request(action, "*", context={"cloudwatch:namespace": params["Namespace"]})]
     if action in NO_RESOURCE_TYPE:
         return [Request(action, "*")]
+    if action == "dynamodb:TransactWriteItems":
+        # Authorized as its parts (DynamoDB "Using IAM with DynamoDB transactions"): PutItem,
+        # UpdateItem... on each item's table, with dynamodb:EnclosingOperation set.
+        parts = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+        }
+        enclosing = {"dynamodb:EnclosingOperation": "TransactWriteItems"}
+        return [
+            Request(f"dynamodb:{parts[kind]}", table_arn(body["TableName"]), context=enclosing)
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        ]
+    if action == "dynamodb:BatchGetItem":
+        return [Request(action, table_arn(table)) for table in params["RequestItems"]]
+    if action.startswith("dynamodb:"):
+        return [Request(action, table_arn(params["TableName"]))]
     raise AssertionError(f"{action}: say which resources and condition keys IAM evaluates for it")
 
 
@@ -395,22 +431,40 @@ def _build_account() -> None:
     assert instance["InstanceId"]
 
 
-HANDLERS = {"ecs_counts.handler.handler": ecs_handler, "ec2_ebs_state.handler.handler": ec2_handler}
+HANDLERS: dict[str, Any] = {
+    "ecs_counts.handler.handler": ecs_handler,
+    "ec2_ebs_state.handler.handler": ec2_handler,
+    "ec2_state_events.handler.handler": state_event_handler,
+    "ec2_state_events.reconcile_handler.handler": reconcile_handler,
+}
 
 
-def run_function(result: SynthResult, function_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One sample of the function, configured by the environment the template gives it."""
+def run_function(
+    result: SynthResult, function_id: str, monkeypatch: pytest.MonkeyPatch, resolver: TemplateResolver
+) -> None:
+    """One invocation of the function, configured by the environment the template gives it: a
+    sample for a collector, a state event for the event function, a run for the reconcile."""
     function = result.synthesized.functions[function_id]
     module = HANDLERS[function.handler]
     for name, value in function.environment.items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, str(resolver.resolve(value)))
+    table = resolver.resolve(function.environment.get(env_names.STATE_TABLE_NAME, ""))
+    # Set up through a session of its own, so these calls are not recorded as the function's.
+    setup = boto3.session.Session().client("dynamodb", region_name=REGION)
+    if table and table not in setup.list_tables()["TableNames"]:
+        create_state_table(setup, table)
     second = recent_minute() + timedelta(seconds=5)
-    monkeypatch.setattr(module, "clock", lambda: second.timestamp() + 0.1)
-    module.runtime.cache_clear()
+    cache = module.store if module is state_event_handler else module.runtime
+    if module is state_event_handler:
+        event: dict[str, Any] = instance_event("i-0123456789abcdef0", "running", second.timestamp())
+    else:
+        monkeypatch.setattr(module, "clock", lambda: second.timestamp() + 0.1)
+        event = event_for(recent_minute(), 5)
+    cache.cache_clear()
     try:
-        module.handler(event_for(recent_minute(), 5), lambda_context())
+        module.handler(event, lambda_context())
     finally:
-        module.runtime.cache_clear()
+        cache.cache_clear()
 
 
 def test_policy_paths_every_collector_call_is_allowed_and_every_grant_used(
@@ -422,7 +476,7 @@ def test_policy_paths_every_collector_call_is_allowed_and_every_grant_used(
         assert trusts(resolver, role_id, "lambda.amazonaws.com")
         recorded.clear()
         # when
-        run_function(result, function_id, monkeypatch)
+        run_function(result, function_id, monkeypatch, resolver)
         # then
         requests = [r for call in recorded for r in requests_for(call)] + runtime_log_requests(
             resolver, function_id

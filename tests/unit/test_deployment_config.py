@@ -76,6 +76,9 @@ def test_targets_name_stacks_predictably() -> None:
         ({"namespace": "x" * 256}, "is not a custom CloudWatch namespace"),
         ({"alarmThresholds": {"pendingStuckSeconds": 45}}, "45 is not a whole number of the alarm's"),
         ({"nameSpace": "Foo"}, "unknown setting(s) nameSpace; did you mean namespace?"),
+        ({"ec2StateSource": "stream"}, "ec2StateSource: 'stream' is not one of poll, events"),
+        ({"reconcileMinutes": 0}, "reconcileMinutes: 0 is not a whole number from 1 to 1440"),
+        ({"alarmThresholds": {"reconcileRepairsMax": -1}}, "reconcileRepairsMax: -1 is not a whole number"),
     ],
 )
 def test_bad_settings_give_one_line_errors(settings: dict[str, object], message: str) -> None:
@@ -184,6 +187,17 @@ def test_ec2_api_budget_accepts_the_same_fleet_at_a_longer_period_or_without_the
     assert config.expected_ec2_resources == 10_000
     parse_config({"expectedEc2Resources": 10_000, "collectors": ["ecs_counts"]})
     assert parse_config({}).expected_ec2_resources == 1000
+
+
+def test_ec2_state_source_defaults_to_poll_and_events_mode_lifts_the_listing_budget() -> None:
+    assert parse_config({}).ec2_state_source == "poll"
+    assert not parse_config({}).events_mode
+    # 100,000 instances every second: no listing per sample in events mode, so nothing to refuse
+    config = parse_config(
+        {"ec2StateSource": "EVENTS", "expectedEc2Resources": 100_000, "samplePeriods": {"ec2_ebs_state": 1}}
+    )
+    assert config.events_mode and config.reconcile_minutes == 10
+    assert not parse_config({"ec2StateSource": "events", "collectors": ["ecs_counts"]}).events_mode
 
 
 def test_ec2_cpu_budget_names_the_memory_a_fleet_needs() -> None:

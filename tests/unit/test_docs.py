@@ -25,9 +25,13 @@ def test_readme_documents_every_metric() -> None:
 
 def test_readme_explains_every_alarm() -> None:
     config = parse_config(
-        {"clusters": ["c"], "alarmThresholds": {"runningTasksMin": 1, "containerInstancesMin": 1}}
+        {
+            "clusters": ["c"],
+            "alarmThresholds": {"runningTasksMin": 1, "containerInstancesMin": 1},
+            "ec2StateSource": "events",
+        }
     )
-    refs = AwsMetricRefs("arn", {c: c.value for c in Collector}, "rule")
+    refs = AwsMetricRefs("arn", {c: c.value for c in Collector}, "rule", "events-fn", "reconcile-fn")
     for spec in account_alarms(config) + pipeline_alarms(config, refs):
         generic = re.sub(r"-(c|ecs_counts|ec2_ebs_state)$", "", spec.alarm_id)
         assert re.search(rf"`{generic}(-<(cluster|collector)>)?`", README), spec.alarm_id

@@ -93,3 +93,17 @@ def test_settings_memory_comes_from_lambda_and_is_absent_elsewhere() -> None:
     assert load_settings({env_names.LAMBDA_MEMORY_MB: "256"}, Collector.EC2_EBS_STATE).memory_mb == 256
     assert load_settings({}, Collector.EC2_EBS_STATE).memory_mb is None
     assert load_settings({env_names.LAMBDA_MEMORY_MB: "lots"}, Collector.EC2_EBS_STATE).memory_mb is None
+
+
+def test_settings_state_source_events_needs_its_table() -> None:
+    from collector_core.settings import StateSource
+
+    assert load_settings({}, Collector.EC2_EBS_STATE).ec2_state_source is StateSource.POLL
+    events = load_settings(
+        {env_names.EC2_STATE_SOURCE: "events", env_names.STATE_TABLE_NAME: "t"}, Collector.EC2_EBS_STATE
+    )
+    assert (events.ec2_state_source, events.state_table) == (StateSource.EVENTS, "t")
+    with pytest.raises(SettingsError, match="STATE_TABLE_NAME"):
+        load_settings({env_names.EC2_STATE_SOURCE: "events"}, Collector.EC2_EBS_STATE)
+    with pytest.raises(SettingsError, match="EC2_STATE_SOURCE='stream'"):
+        load_settings({env_names.EC2_STATE_SOURCE: "stream"}, Collector.EC2_EBS_STATE)
