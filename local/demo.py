@@ -149,7 +149,7 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
                 scheduled = first + timedelta(minutes=len(executions))
                 executions.append(aws.start_minute(deployment, synthesized, scheduled))
             if deployment.state_table:
-                aws.deliver_due_events(deployment, time.time())
+                _deliver_state_events(aws, deployment, first, progress)
             while applied:
                 change = applied.pop(0)
                 if progress:
@@ -182,6 +182,19 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         list(aws.notifications),
         sorted(clusters),
     )
+
+
+def _deliver_state_events(aws: Any, deployment: Any, first: datetime, progress: Any) -> None:
+    """Hand the event function every state event that is due, and say when each arrived."""
+    delivered = aws.deliver_due_events(deployment, time.time())
+    for event in aws.delivered_events[len(aws.delivered_events) - delivered :]:
+        if progress:
+            at = int(datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp())
+            detail = event["detail"]
+            progress.log(
+                f"second {at - int(first.timestamp()):2d}: event delivered at "
+                f"{time.time() - first.timestamp():.1f} s: {detail['instance-id']} {detail['state']}"
+            )
 
 
 def publish_state_events(aws: Any, change: Any, at: float) -> None:
@@ -219,6 +232,8 @@ def summary_rows(series: Series) -> list[tuple[str, str, int, float, float, floa
     rows = []
     for (name, dims), points in sorted(series.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
         values = [v for _, v in points]
+        if not values:
+            continue  # listed but written outside the run (events mode: the seeding reconcile's datum)
         label = ",".join(f"{k}={v}" for k, v in dims) or "-"
         rows.append((name, label, len(values), min(values), max(values), values[-1], sparkline(values)))
     return rows
@@ -235,6 +250,8 @@ def draw_chart(result: RunResult, path: Path) -> Path:
 
     panels: dict[Group, list[tuple[str, list[tuple[datetime, float]]]]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
+        if not points:
+            continue
         label = name + "".join(f" {k}={v}" for k, v in dims)
         panels[metric(name).group].append((label, points))
     groups = [g for g in Group if g in panels]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from collector_core.catalogue import ALL_METRICS, SAMPLE_DELAY
+from collector_core.catalogue import ALL_METRICS, SAMPLE_DELAY, SAMPLES_DROPPED
 
 pytestmark = pytest.mark.e2e
 
@@ -115,16 +115,20 @@ def _plain(raw: bytes) -> str:
     return _CONTROL.sub("\n", _COLOUR.sub("", raw.decode("utf-8", "replace")))
 
 
+_MACHINE_METRICS = {SAMPLE_DELAY.name, SAMPLES_DROPPED.name}
+
+
 def metric_rows(output: str) -> set[tuple[str, ...]]:
     """(metric, dimensions, min, max, last) of each row of the summary table, borders or not.
-    Sample counts and SampleDelay's values are left out: they measure the machine, not the
-    account, and a loaded machine may drop a sample in one run and not in the other."""
+    Sample counts and the values of SampleDelay and SamplesDropped are left out: they measure
+    the machine, not the account, and a loaded machine may drop a sample in one run and not in
+    the other."""
     names = {spec.name for spec in ALL_METRICS}
     rows: set[tuple[str, ...]] = set()
     for line in output.splitlines():
         cells = _BOX.sub(" ", line).split()
         if len(cells) >= 6 and cells[0] in names and cells[2].isdigit():
-            values = ("-",) * 3 if cells[0] == SAMPLE_DELAY.name else tuple(cells[3:6])
+            values = ("-",) * 3 if cells[0] in _MACHINE_METRICS else tuple(cells[3:6])
             rows.add((cells[0], cells[1], *values))
     return rows
 
