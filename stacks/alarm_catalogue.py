@@ -286,8 +286,7 @@ def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
             summary="At least one EBS volume's status checks report impaired.",
             runbook=(
                 "Run `aws ec2 describe-volume-status` for the impaired volume; I/O may be disabled: check "
-                "the "
-                "instance's file system, then enable I/O or restore from a snapshot."
+                "the instance's file system, then enable I/O or restore from a snapshot."
             ),
         ),
         _fast(
@@ -330,13 +329,12 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 missing=Missing.BREACHING,
                 summary=(
                     f"{collector.value} wrote fewer than {th.min_sample_ratio:.0%} of its {expected} "
-                    "samples a "
-                    f"minute for {minutes} min (no data counts as breaching)."
+                    f"samples a minute for {minutes} min (no data counts as breaching)."
                 ),
                 runbook=(
                     "Check that the schedule rule is enabled and the sampler's executions start (Step "
-                    "Functions "
-                    "console), then the collector's logs. Every metric of this collector is stale meanwhile."
+                    "Functions console), then the collector's logs. Every metric of this collector is "
+                    "stale meanwhile."
                 ),
             ),
             _slow(
@@ -350,13 +348,13 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 minutes=minutes,
                 missing=Missing.NOT_BREACHING,
                 summary=(
-                    f"{collector.value} averaged more than {th.collector_errors_per_sample} failed API calls "
-                    f"per sample for {minutes} min."
+                    f"{collector.value} averaged more than {th.collector_errors_per_sample} failed API "
+                    f"calls per sample for {minutes} min."
                 ),
                 runbook=(
-                    "Search the collector's log group for 'api_call_failed': throttling (raise the sampling "
-                    "period), AccessDenied (the role or an SCP), or a configured cluster that no longer "
-                    "exists."
+                    "Search the collector's log group for 'api_call_failed': throttling (raise the "
+                    "sampling period), AccessDenied (the role or an SCP), or a configured cluster that no "
+                    "longer exists."
                 ),
             ),
             _slow(
@@ -375,8 +373,7 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 ),
                 runbook=(
                     "Samples start late when executions start late or the function is throttled or cold: "
-                    "check "
-                    "the Lambda Throttles and Duration metrics and the account's concurrency."
+                    "check the Lambda Throttles and Duration metrics and the account's concurrency."
                 ),
             ),
             AlarmSpec(
@@ -393,8 +390,8 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 missing=Missing.NOT_BREACHING,
                 summary=f"The {collector.value} function failed invocations in each of {minutes} minutes.",
                 runbook=(
-                    "Read the function's log group: an invocation fails only when no metric could be written "
-                    "(every API call failed), or on a crash or timeout."
+                    "Read the function's log group: an invocation fails only when no metric could be "
+                    "written (every API call failed), or on a crash or timeout."
                 ),
             ),
         ]
@@ -476,8 +473,8 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 missing=Missing.NOT_BREACHING,
                 summary=f"A sampler execution {what}: a whole minute of samples may be missing.",
                 runbook=(
-                    "Every sample catches its own errors, so a failed execution means the definition or the "
-                    "role is broken: read the state machine's log group and the execution's error."
+                    "Every sample catches its own errors, so a failed execution means the definition or "
+                    "the role is broken: read the state machine's log group and the execution's error."
                 ),
             )
         )
