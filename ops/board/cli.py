@@ -14,12 +14,29 @@ line says what the session has cost and what an hour costs at this rate. Ctrl-C 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 MIN_REFRESH_S = 1.0
 # Re-list instances and clusters this often (new clusters appear without a restart).
 DISCOVER_EVERY = 12
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """Ctrl-C sets the event instead of raising: the refresh loop ends between two frames and
+    rich's live display closes normally. A KeyboardInterrupt raised at an arbitrary point (inside
+    rich's refresh while it holds its lock) could leave the process drawing and never exit."""
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    try:
+        yield stopped
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
@@ -51,14 +68,19 @@ def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
             if refreshes % DISCOVER_EVERY == 0:
                 source.discover()
 
-        run_board(source, console, refresh_seconds=args.refresh, on_refresh=rediscover)
-    except KeyboardInterrupt:
+        with _stop_on_ctrl_c() as stopped:
+            run_board(
+                source, console, refresh_seconds=args.refresh, until=stopped.is_set, on_refresh=rediscover
+            )
+    except KeyboardInterrupt:  # Ctrl-C before the board was up
         print("board: stopped", file=sys.stderr)
         return 130
     except (BotoCoreError, ClientError) as error:
         print(f"board: error: {error}", file=sys.stderr)
         return 2
-    return 0
+    # The board runs until Ctrl-C: reaching here is that.
+    print("board: stopped", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":
