@@ -149,6 +149,12 @@ def collect(
         complete.add(VOLUMES)
     if fleet is not None:
         fleet.observe(seen, complete)
+    return datums + volume_and_snapshot_datums(ec2, budget, faults)
+
+
+def volume_and_snapshot_datums(ec2: EC2Client, budget: Budget, faults: Faults) -> list[Datum]:
+    """ImpairedVolumes and PendingSnapshots: the filtered calls both state sources make."""
+    datums: list[Datum] = []
     try:
         datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
     except Exception as exc:

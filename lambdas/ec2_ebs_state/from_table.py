@@ -23,12 +23,10 @@ from typing import TYPE_CHECKING
 
 from collector_core.catalogue import (
     IMPAIRED_INSTANCES,
-    IMPAIRED_VOLUMES,
     INSTANCE_COUNT,
     INSTANCE_ID,
     INSTANCE_STATE_CODE,
     INSTANCE_STATES,
-    PENDING_SNAPSHOTS,
     STATE,
     VOLUME_COUNT,
     VOLUME_STATES,
@@ -37,7 +35,7 @@ from collector_core.datum import Datum, datum
 from collector_core.ec2_budget import INSTANCE_STATUS_PAGE_SIZE
 from collector_core.faults import Budget, Faults
 from collector_core.paging import pages
-from ec2_ebs_state.collect import IMPAIRED, NOT_FOUND_CODE, count_impaired_volumes, count_pending_snapshots
+from ec2_ebs_state.collect import IMPAIRED, NOT_FOUND_CODE, volume_and_snapshot_datums
 from ec2_state_events.events import Kind
 from ec2_state_events.store import Store
 
@@ -88,15 +86,7 @@ def collect_from_table(
                 )
                 for i in watch
             ]
-    try:
-        datums.append(datum(IMPAIRED_VOLUMES, count_impaired_volumes(ec2, budget)))
-    except Exception as exc:
-        faults.record("DescribeVolumeStatus", exc)
-    try:
-        datums.append(datum(PENDING_SNAPSHOTS, count_pending_snapshots(ec2, budget)))
-    except Exception as exc:
-        faults.record("DescribeSnapshots", exc)
-    return datums
+    return datums + volume_and_snapshot_datums(ec2, budget, faults)
 
 
 def count_impaired_instances(ec2: EC2Client, budget: Budget) -> int:
