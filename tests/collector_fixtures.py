@@ -1,5 +1,6 @@
-"""Helpers for the collector tests: fake AWS env, EMF parsing against the spec, fault injection,
-pages over moto (which ignores MaxResults), and a normal form for datums from either sink."""
+"""Helpers for the collector tests: the fake AWS env (every test's), EMF parsing against the spec,
+fault injection, pages over moto (which ignores MaxResults), and a normal form for datums from
+either sink."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ from collector_core.datum import Datum
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# The tests' one fake AWS environment (every layer's: tests/conftest.py sets it for the session, a
+# subprocess gets it in its env): moto's credentials and one region, so no call can reach real AWS.
+FAKE_AWS_ENV: dict[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# What must not be inherited from the developer's shell: a profile or an endpoint of a real account.
+REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
 
 # The EMF document structure of the CloudWatch specification ("Specification: Embedded metric
 # format"): _aws.Timestamp (epoch ms, integer), _aws.CloudWatchMetrics[] of MetricDirectives with
@@ -101,16 +113,15 @@ class Point:
 
 
 def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Credentials and region for moto/Stubber clients; no real AWS call can leave."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
+    """FAKE_AWS_ENV for one test, and no Powertools settings leaking in from the environment."""
+    for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_DEV"):
+    for name in (
+        *REAL_AWS_VARIABLES,
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_DEV",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
