@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import jsonschema  # type: ignore[import-untyped]
@@ -123,6 +123,37 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_DEV",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def read_at_one_second(
+    cloudwatch: Any,
+    metrics: Sequence[tuple[str, str, tuple[tuple[str, str], ...]]],
+    second: datetime,
+    window_s: int,
+) -> list[dict[str, Any]]:
+    """GetMetricData's result per (namespace, name, dimensions), at Period=1 and Maximum, within
+    `window_s` of `second`: what a 1-second dashboard reads back."""
+    queries: list[Any] = [
+        {
+            "Id": f"m{i}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": namespace,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in dimensions],
+                },
+                "Period": 1,
+                "Stat": "Maximum",
+            },
+        }
+        for i, (namespace, name, dimensions) in enumerate(metrics)
+    ]
+    results: list[dict[str, Any]] = cloudwatch.get_metric_data(
+        MetricDataQueries=queries,
+        StartTime=second - timedelta(seconds=window_s),
+        EndTime=second + timedelta(seconds=window_s),
+    )["MetricDataResults"]
+    return results
 
 
 def recent_minute() -> datetime:

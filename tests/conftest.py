@@ -1,4 +1,5 @@
-"""Shared test set-up: the project's own Node first on PATH, and no real AWS credentials ever."""
+"""Shared set-up of every test layer (unit/, integration/, infrastructure/, e2e/: tests/README.md says
+what each may use): the project's own Node first on PATH, and no real AWS credentials ever."""
 
 from __future__ import annotations
 
