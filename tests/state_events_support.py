@@ -1,10 +1,14 @@
 """Helpers for the events-mode tests: the state table as the stack declares it, and EventBridge
-events in the shapes AWS documents (EC2 state-change and EBS volume notifications)."""
+events in the shapes AWS documents (EC2 state-change and EBS volume notifications, and the recorded
+documented events of tests/fixtures/aws_events/)."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tests.collector_fixtures import ACCOUNT, REGION
@@ -60,3 +64,33 @@ def volume_event(
         "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume_id}"],
         "detail": {"event": event, "result": result, "cause": "", "request-id": ""},
     }
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "aws_events"
+
+
+def documented_event(
+    name: str, *, resource_id: str | None = None, seconds: float | None = None
+) -> dict[str, Any]:
+    """The event of tests/fixtures/aws_events/<name>.json (AWS's documented shape, see its README),
+    with its resource id and time rewritten where the page puts them when asked; a fresh `id`."""
+    event: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    event["id"] = str(uuid.uuid4())
+    detail = event["detail"]
+    if seconds is not None:
+        event["time"] = _time(seconds)
+        if "eventTime" in detail:
+            detail["eventTime"] = event["time"]
+    if resource_id is not None:
+        if "instance-id" in detail:
+            detail["instance-id"] = resource_id
+        event["resources"] = [
+            re.sub(r"(:(?:instance|volume)/).*$", rf"\g<1>{resource_id}", arn)
+            if re.search(r":(instance|volume)/", arn)
+            else arn
+            for arn in event["resources"]
+        ]
+        for part in ("requestParameters", "responseElements"):
+            if isinstance(detail.get(part), dict) and "volumeId" in detail[part]:
+                detail[part]["volumeId"] = resource_id
+    return event
