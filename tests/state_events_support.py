@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ec2_state_events.events import Kind
 from tests.collector_fixtures import ACCOUNT, REGION
 
 TABLE = "highres-state"
@@ -67,6 +68,20 @@ def volume_event(
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aws_events"
+
+# documented event -> (kind, id, state) it leaves, or None when it must change nothing
+DOCUMENTED: dict[str, tuple[Kind, str, str] | None] = {
+    "ec2_instance_state_change_pending": (Kind.INSTANCE, "i-1234567890abcdef0", "pending"),
+    "ebs_create_volume_available": (Kind.VOLUME, "vol-01234567", "available"),
+    "ebs_delete_volume_deleted": (Kind.VOLUME, "vol-01234567", "deleted"),
+    "ebs_attach_volume_failed": None,
+    "ebs_reattach_volume_failed": None,
+    "cloudtrail_create_volume": (Kind.VOLUME, "vol-13439757", "creating"),
+    "cloudtrail_attach_volume": (Kind.VOLUME, "vol-072577c46bexample", "in-use"),
+    "cloudtrail_detach_volume": (Kind.VOLUME, "vol-072577c46bexample", "available"),
+    "cloudtrail_delete_volume": (Kind.VOLUME, "vol-072577c46bexample", "deleting"),
+    "cloudtrail_attach_volume_failed": None,
+}
 
 
 def documented_event(

@@ -15,6 +15,7 @@ from collector_core.catalogue import INSTANCE_STATES
 from ec2_state_events.events import GONE, Ignored, Kind, StateEvent, parse_event, read_event
 from ec2_state_events.store import COUNTER_SHARDS, Change, Store, Stored
 from tests.state_events_support import (
+    DOCUMENTED,
     FIXTURES,
     TABLE,
     create_state_table,
@@ -71,21 +72,6 @@ def test_parse_event_maps_no_volume_notification_aws_does_not_document() -> None
     for event, result in (("attachVolume", "attached"), ("detachVolume", "available")):
         change = read_event(volume_event("vol-01", event, result, T0))
         assert isinstance(change, Ignored), (event, result)
-
-
-# documented event -> (kind, id, state) it leaves, or None when it must change nothing
-DOCUMENTED: dict[str, tuple[Kind, str, str] | None] = {
-    "ec2_instance_state_change_pending": (Kind.INSTANCE, "i-1234567890abcdef0", "pending"),
-    "ebs_create_volume_available": (Kind.VOLUME, "vol-01234567", "available"),
-    "ebs_delete_volume_deleted": (Kind.VOLUME, "vol-01234567", "deleted"),
-    "ebs_attach_volume_failed": None,
-    "ebs_reattach_volume_failed": None,
-    "cloudtrail_create_volume": (Kind.VOLUME, "vol-13439757", "creating"),
-    "cloudtrail_attach_volume": (Kind.VOLUME, "vol-072577c46bexample", "in-use"),
-    "cloudtrail_detach_volume": (Kind.VOLUME, "vol-072577c46bexample", "available"),
-    "cloudtrail_delete_volume": (Kind.VOLUME, "vol-072577c46bexample", "deleting"),
-    "cloudtrail_attach_volume_failed": None,
-}
 
 
 def test_parse_event_every_documented_fixture_is_read_as_aws_means_it() -> None:
