@@ -477,7 +477,9 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                 "EventBridge could not deliver it for 24 h.",
                 runbook=(
                     "Read a message of the failures queue: Lambda's record names the error "
-                    "(requestContext.condition, responsePayload) and carries the event. Fix the cause "
+                    "(requestContext.condition, responsePayload) and carries the event; a rule's "
+                    "undeliverable event arrives as itself, its message attributes naming the error "
+                    "and the rule. Fix the cause "
                     "(the function's log group, its DynamoDB grants, throttles); the next reconcile "
                     "repairs the counts. Then purge the queue: the alarm stays on while it holds messages."
                 ),
