@@ -7,9 +7,13 @@ The request counts follow the code, not a measurement of AWS's bill:
   items, each below 1 KB: 2 WRU apiece (transactional), so at most 6 WRU. A duplicate or a late
   event stops after the GetItem. Contention retries are left out (rare: counters are sharded).
 - per churned instance: pending, running, shutting-down, terminated (4 instance events) and, for
-  its volume, create, attach, detach, delete (4 volume events, an upper bound: a root volume
+  its volume, 6 volume events: the CreateVolume, AttachVolume, DetachVolume and DeleteVolume API
+  calls (CloudTrail, where a trail logs management events) and the createVolume and deleteVolume
+  notifications (an upper bound: without a trail only the 2 notifications arrive, and a root volume
   created by the launch may send fewer), plus the reconcile's tombstones when both leave the
   listing (2 transactions of an item and one counter: 4 WRU each).
+- the failures queue (failed events) costs nothing while empty: SQS bills per request, and a healthy
+  event path sends none; its alarm is priced with the other alarms, from the template.
 - per sample (ec2_ebs_state.from_table): one eventually consistent Query of every counter item
   (COUNTER_SHARDS x 12 states x ~40 B, about 4.8 KB: 2 x 4 KB x 0.5 = 1 RRU).
 - per reconcile run: one strongly consistent Scan of every item (~120 B each, 1 RRU per 4 KB) and
@@ -26,7 +30,7 @@ from cost import pricing
 from ec2_state_events.store import COUNTER_SHARDS
 
 INSTANCE_EVENTS_PER_LIFE = 4
-VOLUME_EVENTS_PER_LIFE = 4
+VOLUME_EVENTS_PER_LIFE = 6  # 4 API calls via CloudTrail + createVolume and deleteVolume
 EVENT_WRU = 6  # GetItem aside: a transactional Put + two counter Updates, 2 WRU each
 EVENT_RRU = 1  # the strongly consistent GetItem
 TOMBSTONE_WRU = 4  # reconcile: a transactional Put + one counter Update

@@ -530,8 +530,13 @@ class EmbeddedAws:
 
 def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
     """EventBridge's matching for the pattern shapes this stack uses: every key of the pattern must
-    be in the event; a list holds the values allowed; a nested object matches the nested field."""
+    be in the event; a list holds the values allowed; a nested object matches the nested field;
+    `[{"exists": false}]` matches a field the event does not have."""
     for key, wanted in pattern.items():
+        if wanted == [{"exists": False}]:
+            if key in event:
+                return False
+            continue
         if key not in event:
             return False
         if isinstance(wanted, dict):

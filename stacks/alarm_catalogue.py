@@ -104,6 +104,7 @@ class AwsMetricRefs:
     # Events mode: the event function's and the reconcile job's names.
     event_function_name: str | None = None
     reconcile_function_name: str | None = None
+    event_failures_queue_name: str | None = None
 
 
 # Metrics Insights aggregates every query to one-minute granularity ("Metrics Insights does not
@@ -452,11 +453,38 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                     summary=f"The EC2/EBS state {what} failed an invocation.",
                     runbook=(
                         "Read the function's log group: throttled or denied DynamoDB calls, a resource "
-                        "contended past its retries, or (reconcile) a listing that ran out of time. Failed "
-                        "events are retried by EventBridge for 24 h; the next reconcile repairs the rest."
+                        "contended past its retries, or (reconcile) a listing that ran out of time. A "
+                        "failed event is retried twice by Lambda, then kept in the failures queue "
+                        "(Ec2StateEventsFailed); the next reconcile repairs the counts."
                     ),
                 )
             )
+    if config.events_mode and refs.event_failures_queue_name:
+        specs.append(
+            AlarmSpec(
+                alarm_id="Ec2StateEventsFailed",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": refs.event_failures_queue_name},
+                statistic="Maximum",
+                period=STANDARD_PERIOD,  # SQS publishes its queue metrics once a minute
+                comparison=Comparison.GREATER,
+                threshold=0,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                missing=Missing.NOT_BREACHING,
+                summary="A state event was not applied: the event function failed it three times, or "
+                "EventBridge could not deliver it for 24 h.",
+                runbook=(
+                    "Read a message of the failures queue: Lambda's record names the error "
+                    "(requestContext.condition, responsePayload) and carries the event; a rule's "
+                    "undeliverable event arrives as itself, its message attributes naming the error "
+                    "and the rule. Fix the cause "
+                    "(the function's log group, its DynamoDB grants, throttles); the next reconcile "
+                    "repairs the counts. Then purge the queue: the alarm stays on while it holds messages."
+                ),
+            )
+        )
     for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
         specs.append(
             AlarmSpec(

@@ -46,6 +46,7 @@ class HighResMetricsStack(Stack):
             reconcile_function_name=(
                 self.state_events.reconcile_function.function_name if config.events_mode else None
             ),
+            event_failures_queue_name=self.state_events.failures.queue_name if config.events_mode else None,
         )
         self.alarm_specs = account_alarms(config) + fleet_alarms(config) + pipeline_alarms(config, refs)
         self.alarms = Alarms(

@@ -1,4 +1,4 @@
-"""Evaluates the IAM, SNS and KMS policies of a synthesized CloudFormation template, offline.
+"""Evaluates the IAM, SNS, SQS and KMS policies of a synthesized CloudFormation template, offline.
 
 moto enforces no policy at all, so a template whose alarm topic lets nobody publish passes every
 moto test. This module answers "would AWS allow this request?" from the template alone, the way
@@ -252,6 +252,13 @@ def _key(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict
     return key_id, {"Arn": _arn(r, "kms", f"key/{key_id}"), "KeyId": key_id}
 
 
+def _queue(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    # Ref of a queue is its URL; policies name it by Arn.
+    name = _name(p, "QueueName", r, lid)
+    url = f"https://sqs.{r.region}.amazonaws.com/{r.account}/{name}"
+    return url, {"Arn": _arn(r, "sqs", name), "QueueName": name, "QueueUrl": url}
+
+
 def _dashboard(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     return _name(p, "DashboardName", r, lid), {}
 
@@ -270,10 +277,13 @@ _NAMERS: dict[str, _Namer] = {
     "AWS::Events::Rule": _named_arn("Name", "events", "rule/"),
     "AWS::CloudWatch::Alarm": _named_arn("AlarmName", "cloudwatch", "alarm:"),
     "AWS::DynamoDB::Table": _named_arn("TableName", "dynamodb", "table/"),
+    "AWS::SQS::Queue": _queue,
     "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::IAM::Policy": _opaque,
     "AWS::SNS::TopicPolicy": _opaque,
     "AWS::SNS::Subscription": _opaque,
+    "AWS::SQS::QueuePolicy": _opaque,
+    "AWS::Lambda::EventInvokeConfig": _opaque,
 }
 
 
@@ -386,6 +396,18 @@ class TemplateResolver:
     def trust_statements(self, role_logical_id: str) -> list[Mapping[str, Any]]:
         role = self.resources("AWS::IAM::Role")[role_logical_id]
         return _as_list(self.resolve(role["AssumeRolePolicyDocument"])["Statement"])
+
+    def queue_policy_statements(self, queue_url: str) -> list[Mapping[str, Any]] | None:
+        """The queue's policy (AWS::SQS::QueuePolicy naming its URL), or None when it has none;
+        two policies on one queue replace each other, so that is refused as for topics."""
+        policies = [
+            props
+            for props in self.resources("AWS::SQS::QueuePolicy").values()
+            if queue_url in self.resolve(props["Queues"])
+        ]
+        if len(policies) > 1:
+            raise UnsupportedPolicyError(f"{len(policies)} queue policies on {queue_url}: only one applies")
+        return _as_list(self.resolve(policies[0]["PolicyDocument"])["Statement"]) if policies else None
 
     def topic_policy_statements(self, topic_arn: str) -> list[Mapping[str, Any]] | None:
         """The topic's policy, or None when it has none (then SNS's default policy applies).

@@ -1,12 +1,17 @@
 """Helpers for the events-mode tests: the state table as the stack declares it, and EventBridge
-events in the shapes AWS documents (EC2 state-change and EBS volume notifications)."""
+events in the shapes AWS documents (EC2 state-change and EBS volume notifications, and the recorded
+documented events of tests/fixtures/aws_events/)."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from ec2_state_events.events import Kind
 from tests.collector_fixtures import ACCOUNT, REGION
 
 TABLE = "highres-state"
@@ -61,3 +66,47 @@ def volume_event(
 ) -> dict[str, Any]:
     detail = {"event": event, "result": result, "cause": "", "request-id": ""}
     return _ec2_event("EBS Volume Notification", f"volume/{volume_id}", detail, seconds, event_id)
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "aws_events"
+
+# documented event -> (kind, id, state) it leaves, or None when it must change nothing
+DOCUMENTED: dict[str, tuple[Kind, str, str] | None] = {
+    "ec2_instance_state_change_pending": (Kind.INSTANCE, "i-1234567890abcdef0", "pending"),
+    "ebs_create_volume_available": (Kind.VOLUME, "vol-01234567", "available"),
+    "ebs_delete_volume_deleted": (Kind.VOLUME, "vol-01234567", "deleted"),
+    "ebs_attach_volume_failed": None,
+    "ebs_reattach_volume_failed": None,
+    "cloudtrail_create_volume": (Kind.VOLUME, "vol-13439757", "creating"),
+    "cloudtrail_attach_volume": (Kind.VOLUME, "vol-072577c46bexample", "in-use"),
+    "cloudtrail_detach_volume": (Kind.VOLUME, "vol-072577c46bexample", "available"),
+    "cloudtrail_delete_volume": (Kind.VOLUME, "vol-072577c46bexample", "deleting"),
+    "cloudtrail_attach_volume_failed": None,
+}
+
+
+def documented_event(
+    name: str, *, resource_id: str | None = None, seconds: float | None = None
+) -> dict[str, Any]:
+    """The event of tests/fixtures/aws_events/<name>.json (AWS's documented shape, see its README),
+    with its resource id and time rewritten where the page puts them when asked; a fresh `id`."""
+    event: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    event["id"] = str(uuid.uuid4())
+    detail = event["detail"]
+    if seconds is not None:
+        event["time"] = _time(seconds)
+        if "eventTime" in detail:
+            detail["eventTime"] = event["time"]
+    if resource_id is not None:
+        if "instance-id" in detail:
+            detail["instance-id"] = resource_id
+        event["resources"] = [
+            re.sub(r"(:(?:instance|volume)/).*$", rf"\g<1>{resource_id}", arn)
+            if re.search(r":(instance|volume)/", arn)
+            else arn
+            for arn in event["resources"]
+        ]
+        for part in ("requestParameters", "responseElements"):
+            if isinstance(detail.get(part), dict) and "volumeId" in detail[part]:
+                detail[part]["volumeId"] = resource_id
+    return event

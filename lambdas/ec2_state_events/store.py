@@ -65,10 +65,19 @@ TOMBSTONE_SECONDS = 86_400
 # Attempts of one change when another writer got there first (each re-reads the item).
 MAX_ATTEMPTS = 5
 _RETRYABLE_REASONS = {"ConditionalCheckFailed", "TransactionConflict", "None"}
+# DynamoDB's partition key limit ("Partition key length": 1 to 2,048 bytes, Constraints in Amazon
+# DynamoDB, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html). A
+# longer key makes GetItem fail with a ValidationException, which would be retried and then dropped.
+PARTITION_KEY_MAX_BYTES = 2048
 
 
 def resource_pk(kind: Kind, resource_id: str) -> str:
     return f"{kind.value}#{resource_id}"
+
+
+def key_fits(kind: Kind, resource_id: str) -> bool:
+    """Whether the resource's item key is within DynamoDB's partition key size (UTF-8 bytes)."""
+    return len(resource_pk(kind, resource_id).encode()) <= PARTITION_KEY_MAX_BYTES
 
 
 def shard(resource_id: str) -> int:

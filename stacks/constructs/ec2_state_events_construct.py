@@ -7,25 +7,46 @@ function, the reconcile job, and the collector's read grant.
   collides with a retained table of the same name; nothing is kept forever and billed for storage.
   Point-in-time recovery off for the same reason: a restore would bring back state older than the
   next reconcile's. TTL on `expires_at` removes tombstones of gone resources for free.
-- Rules: EC2 Instance State-change Notification, and EBS Volume Notification for the four events
-  that change a volume's state, both from the default bus, each targeting the event function
-  (EventBridge retries a failed asynchronous delivery for up to 24 h, 185 attempts).
+- Rules, all on the default bus and targeting the event function: EC2 Instance State-change
+  Notification; EBS Volume Notification for the two results AWS documents as changing a volume's
+  state (createVolume, deleteVolume); and the EC2 API calls CreateVolume, DeleteVolume,
+  AttachVolume and DetachVolume as "AWS API Call via CloudTrail" events that succeeded (no
+  errorCode). AWS sends no notification for a successful attach or detach; the API-call events
+  reach EventBridge only where a CloudTrail trail logs management events in the region, on a best
+  effort basis, so without one those volume states are as fresh as the last reconcile (reported
+  at synth as an info annotation, and in the README).
+- No event lost without a page: EventBridge retries a delivery it could not make (the function
+  throttled or unreachable) for 24 h, then sends the event to the failures queue (the target's
+  dead-letter queue); when the function itself fails, Lambda's asynchronous invocation retries
+  twice and then sends the event, with the error, to the same queue (its on-failure destination).
+  The Ec2StateEventsFailed alarm pages while the queue holds a message; the queue keeps them 14 days.
 - Functions: each with its own role and log group, like the collectors. The event function may write
   the table only inside a transaction (dynamodb:EnclosingOperation); the reconcile reads it whole.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+import jsii
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from collector_core import env_names
+from ec2_state_events.events import (
+    API_CALL_DETAIL_TYPE,
+    API_CALLS,
+    EC2_EVENT_SOURCE,
+    INSTANCE_DETAIL_TYPE,
+    SOURCE,
+    VOLUME_DETAIL_TYPE,
+    VOLUME_NOTIFICATIONS,
+)
 from stacks.constructs.collectors_construct import CHECKOV_FUNCTION_SKIPS, RUNTIME
 from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
@@ -33,7 +54,11 @@ from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 
 EVENT_HANDLER = "ec2_state_events.handler.handler"
 RECONCILE_HANDLER = "ec2_state_events.reconcile_handler.handler"
-VOLUME_EVENTS = ["createVolume", "deleteVolume", "attachVolume", "detachVolume"]
+# Lambda's default for asynchronous invocation, stated so the README's "three attempts" is this.
+EVENT_RETRY_ATTEMPTS = 2
+# How long a failed event waits in the failures queue for someone to read it (SQS allows 14 days at
+# most): two weekends, and the alarm pages from the first message.
+FAILURES_RETENTION_DAYS = 14
 # One event: a GetItem and a TransactWriteItems, tens of milliseconds; 30 s covers a contended
 # resource's re-reads with the client's retries.
 EVENT_TIMEOUT_SECONDS = 30
@@ -52,9 +77,30 @@ PITR_REASON = (
     "The table holds only state the reconcile job rebuilds from EC2's listing in one run; a restore "
     "would bring back counts older than the next reconcile's."
 )
-DLQ_REASON = (
-    "An event EventBridge could not deliver after its 24 h of retries is healed by the reconcile job "
-    "within reconcileMinutes, and the StateRepairs alarm reports it; a queue would hold nothing to act on."
+EVENT_DLQ_REASON = (
+    "The event function's failed asynchronous invocations go to its on-failure destination (the "
+    "failures queue, EventInvokeConfig) instead of a DeadLetterConfig: the record carries the error "
+    "too, and the Ec2StateEventsFailed alarm watches that queue."
+)
+RECONCILE_DLQ_REASON = (
+    "The schedule invokes the reconcile with no retry and no payload worth keeping: a failed run is "
+    "the next run's work, and Ec2StateReconcileErrors reports it."
+)
+FAILURES_QUEUE_DLQ_REASON = (
+    "This queue is itself the dead-letter store of the event path (the event function's on-failure "
+    "destination and the rules' dead-letter queue); a queue behind it would only hide messages the "
+    "Ec2StateEventsFailed alarm exists to show."
+)
+FAILURES_QUEUE_KMS_REASON = (
+    "The queue is encrypted at rest with SQS-managed keys (SqsManagedSseEnabled). It holds EC2 state "
+    "events (instance and volume ids and states), no secret; a customer managed key would add a key, "
+    "its policy and KMS requests for every failed event, and this check accepts only that."
+)
+FRESHNESS_NOTE = (
+    "events mode: instance states and volume available-after-create and deleted come from EC2/EBS "
+    "notifications (seconds). Volume creating, in-use (attach), available (detach) and deleting come "
+    "from CloudTrail's AWS API Call events: seconds where a CloudTrail trail logs management events "
+    "in this region (best-effort delivery), otherwise only from the reconcile, every {minutes} min."
 )
 
 
@@ -145,20 +191,45 @@ class Ec2StateEvents(Construct):
             "EC2 DescribeInstanceStatus/DescribeVolumes have no resource-level permissions; PutMetricData "
             "(api sink) is scoped by its cloudwatch:namespace condition.",
         )
+        self.failures = sqs.Queue(
+            self,
+            "EventFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(FAILURES_RETENTION_DAYS),
+        )
+        acknowledge(self.failures, "AwsSolutions-SQS3", FAILURES_QUEUE_DLQ_REASON)
+        skip_checkov(self.failures, "CKV_AWS_27", FAILURES_QUEUE_KMS_REASON)
+        self.event_function.configure_async_invoke(
+            retry_attempts=EVENT_RETRY_ATTEMPTS, on_failure=_SendOnly(self.failures)
+        )
         instance_rule = events.Rule(
             self,
             "InstanceStateRule",
             description="EC2 instance state changes -> the state table",
-            event_pattern=events.EventPattern(
-                source=["aws.ec2"], detail_type=["EC2 Instance State-change Notification"]
-            ),
+            event_pattern=events.EventPattern(source=[SOURCE], detail_type=[INSTANCE_DETAIL_TYPE]),
         )
         volume_rule = events.Rule(
             self,
             "VolumeStateRule",
-            description="EBS volume create/delete/attach/detach -> the state table",
+            description="EBS volume created/deleted notifications -> the state table",
             event_pattern=events.EventPattern(
-                source=["aws.ec2"], detail_type=["EBS Volume Notification"], detail={"event": VOLUME_EVENTS}
+                source=[SOURCE], detail_type=[VOLUME_DETAIL_TYPE], detail={"event": VOLUME_NOTIFICATIONS}
+            ),
+        )
+        api_call_rule = events.Rule(
+            self,
+            "VolumeApiCallRule",
+            description="Volume create/delete/attach/detach calls that succeeded (CloudTrail) -> the table",
+            event_pattern=events.EventPattern(
+                source=[SOURCE],
+                detail_type=[API_CALL_DETAIL_TYPE],
+                # A refused call (errorCode) changed nothing: not even an invocation for it.
+                detail={
+                    "eventSource": [EC2_EVENT_SOURCE],
+                    "eventName": API_CALLS,
+                    "errorCode": events.Match.does_not_exist(),
+                },
             ),
         )
         reconcile_rule = events.Rule(
@@ -168,10 +239,16 @@ class Ec2StateEvents(Construct):
             schedule=events.Schedule.rate(Duration.minutes(config.reconcile_minutes)),
             enabled=config.rule_enabled,
         )
-        for rule in (instance_rule, volume_rule):
-            rule.add_target(targets.LambdaFunction(self.event_function))
+        for rule in (instance_rule, volume_rule, api_call_rule):
+            rule.add_target(targets.LambdaFunction(self.event_function, dead_letter_queue=self.failures))
         reconcile_rule.add_target(targets.LambdaFunction(self.reconcile_function, retry_attempts=0))
-        self.rules = {"instance": instance_rule, "volume": volume_rule, "reconcile": reconcile_rule}
+        self.rules = {
+            "instance": instance_rule,
+            "volume": volume_rule,
+            "volume_api_call": api_call_rule,
+            "reconcile": reconcile_rule,
+        }
+        Annotations.of(self).add_info(FRESHNESS_NOTE.format(minutes=config.reconcile_minutes))
         # The collector reads the counters (Query) and the watched instances (BatchGetItem) only.
         collector.add_environment(env_names.EC2_STATE_SOURCE, "events")
         collector.add_environment(env_names.STATE_TABLE_NAME, self.table.table_name)
@@ -231,7 +308,9 @@ class Ec2StateEvents(Construct):
         for check_id, reason in CHECKOV_FUNCTION_SKIPS.items():
             if check_id != "CKV_AWS_116":
                 skip_checkov(function, check_id, reason)
-        skip_checkov(function, "CKV_AWS_116", DLQ_REASON)
+        skip_checkov(
+            function, "CKV_AWS_116", EVENT_DLQ_REASON if handler == EVENT_HANDLER else RECONCILE_DLQ_REASON
+        )
         skip_checkov(log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
         return function
 
@@ -247,3 +326,19 @@ def _metric_statements(config: DeploymentConfig) -> list[iam.PolicyStatement]:
             conditions={"StringEquals": {"cloudwatch:namespace": config.namespace}},
         )
     ]
+
+
+@jsii.implements(lambda_.IDestination)
+class _SendOnly:
+    """An SQS on-failure destination that grants the function's role sqs:SendMessage only: what
+    Lambda needs to deliver the record (CDK's SqsDestination also grants GetQueueAttributes and
+    GetQueueUrl, which nothing calls)."""
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self, scope: Construct, fn: lambda_.IFunction, *, type: lambda_.DestinationType
+    ) -> lambda_.DestinationConfig:
+        self.queue.grant(fn, "sqs:SendMessage")
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)

@@ -59,10 +59,21 @@ def test_events_mode_table_is_on_demand_deleted_with_the_stack_and_expires_tombs
 def test_events_mode_rules_route_state_events_and_schedule_the_reconcile(events: SynthResult) -> None:
     patterns = [p.get("EventPattern") for p in events.synthesized.resources("AWS::Events::Rule").values()]
     assert {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]} in patterns
+    # only the results AWS documents: no successful attach/detach notification exists
     assert {
         "source": ["aws.ec2"],
         "detail-type": ["EBS Volume Notification"],
-        "detail": {"event": ["createVolume", "deleteVolume", "attachVolume", "detachVolume"]},
+        "detail": {"event": ["createVolume", "deleteVolume"]},
+    } in patterns
+    # the attach/detach/create/delete calls themselves, only those that succeeded
+    assert {
+        "source": ["aws.ec2"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": ["ec2.amazonaws.com"],
+            "eventName": ["AttachVolume", "CreateVolume", "DeleteVolume", "DetachVolume"],
+            "errorCode": [{"exists": False}],
+        },
     } in patterns
     schedules = {
         p.get("ScheduleExpression") for p in events.synthesized.resources("AWS::Events::Rule").values()
@@ -117,7 +128,59 @@ def test_events_mode_adds_the_reconcile_alarm_and_poll_mode_adds_nothing(events:
         "AWS::IAM::Policy",
         "AWS::Logs::LogGroup",
         "AWS::CloudWatch::Alarm",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::Lambda::EventInvokeConfig",
     }
+
+
+def test_events_mode_rule_patterns_match_the_documented_events_they_are_for(events: SynthResult) -> None:
+    """Each documented event is routed to the event function by exactly one rule, except those that
+    change nothing (a failed attach notification, a refused API call): no rule invokes it for them."""
+    from local.emulator import matches
+    from tests.state_events_support import DOCUMENTED, documented_event
+
+    patterns = [
+        p["EventPattern"]
+        for p in events.synthesized.resources("AWS::Events::Rule").values()
+        if "EventPattern" in p and "EBS Snapshot Notification" not in p["EventPattern"]["detail-type"]
+    ]
+    for name, expected in DOCUMENTED.items():
+        matched = [p for p in patterns if matches(p, documented_event(name))]
+        assert len(matched) == (0 if expected is None else 1), name
+
+
+def test_events_mode_failed_events_go_to_an_alarmed_queue(events: SynthResult) -> None:
+    (_, queue) = _one(events, "AWS::SQS::Queue")
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 86_400
+    (_, invoke) = _one(events, "AWS::Lambda::EventInvokeConfig")
+    assert invoke["MaximumRetryAttempts"] == 2
+    queue_id, _ = _one(events, "AWS::SQS::Queue")
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    alarm = next(a for a in events.synthesized.alarms if a.name.endswith("Ec2StateEventsFailed"))
+    assert (alarm.namespace, alarm.metric_name, alarm.comparison, alarm.threshold) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "GreaterThanThreshold",
+        0,
+    )
+    dimensions: dict[str, Any] = dict(alarm.dimensions)  # as the template holds them: tokens
+    assert dimensions == {"QueueName": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+
+
+def test_events_mode_synth_says_how_fresh_each_volume_state_is(events: SynthResult) -> None:
+    # CDK writes each stack's annotations to <stack>.metadata.json (what `cdk synth` prints)
+    infos = [
+        entry["data"]
+        for path in events.assembly.glob("*.metadata.json")
+        for entries in json.loads(path.read_text()).values()
+        for entry in entries
+        if entry["type"] == "aws:cdk:info"
+    ]
+    (note,) = [i for i in infos if "events mode" in i]
+    assert "CloudTrail trail logs management events" in note
+    assert "every 15 min" in note, "the configured reconcileMinutes"
 
 
 def test_events_mode_dashboard_graphs_the_repairs(events: SynthResult) -> None:

@@ -9,7 +9,10 @@ applying AWS's evaluation logic to the template's own policies (resolved for a f
 2. schedule rule -> its role may start the sampler; sampler -> its role may invoke every function
    the ASL names and deliver its logs; each role trusts only the service that assumes it;
 3. collector -> every AWS call it makes on moto (recorded from botocore, mapped to IAM actions,
-   resources and condition keys) is allowed by its own role, and its role grants nothing unused.
+   resources and condition keys) is allowed by its own role, and its role grants nothing unused;
+4. events mode: an event the function failed reaches the failures queue (Lambda sends the on-failure
+   record with the function's role; the queue policy must not refuse it), and so does an event a
+   rule could not deliver (EventBridge sends it under the queue policy's grant for that rule).
 """
 
 from __future__ import annotations
@@ -467,6 +470,17 @@ def run_function(
         cache.cache_clear()
 
 
+def destination_requests(resolver: TemplateResolver, function_id: str) -> list[Request]:
+    """What Lambda itself does with the function's role after a failed asynchronous invocation:
+    send the record to the on-failure destination (over TLS)."""
+    requests = []
+    for props in resolver.resources("AWS::Lambda::EventInvokeConfig").values():
+        if props["FunctionName"] == {"Ref": function_id}:
+            queue_arn = resolver.resolve(props["DestinationConfig"]["OnFailure"]["Destination"])
+            requests.append(Request("sqs:SendMessage", queue_arn, context={"aws:SecureTransport": True}))
+    return requests
+
+
 def test_policy_paths_every_collector_call_is_allowed_and_every_grant_used(
     result: SynthResult, recorded: list[Call], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -478,9 +492,8 @@ def test_policy_paths_every_collector_call_is_allowed_and_every_grant_used(
         # when
         run_function(result, function_id, monkeypatch, resolver)
         # then
-        requests = [r for call in recorded for r in requests_for(call)] + runtime_log_requests(
-            resolver, function_id
-        )
+        requests = [r for call in recorded for r in requests_for(call)]
+        requests += runtime_log_requests(resolver, function_id) + destination_requests(resolver, function_id)
         statements = resolver.role_statements(role_id)
         refused = [
             (r.action, r.resource, dict(r.context))
@@ -536,3 +549,77 @@ def test_policy_paths_short_service_arns_are_readable_with_every_cluster() -> No
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# --- 4. events mode: failed events reach the failures queue --------------------------------------
+
+
+def _event_path(resolver: TemplateResolver) -> tuple[str, str, str, list[Mapping[str, Any]]]:
+    """(event function id, its role id, the failures queue's ARN, the queue policy's statements)."""
+    ((function_id, function),) = [
+        (lid, props)
+        for lid, props in resolver.resources("AWS::Lambda::Function").items()
+        if props["Handler"] == "ec2_state_events.handler.handler"
+    ]
+    ((queue_id, queue),) = resolver.resources("AWS::SQS::Queue").items()
+    assert "KmsMasterKeyId" not in queue and queue["SqsManagedSseEnabled"] is True, (
+        "SQS-managed encryption: no key policy stands in the path"
+    )
+    statements = resolver.queue_policy_statements(resolver.ref(queue_id))
+    assert statements is not None, "enforceSSL gives the queue a policy"
+    return function_id, role_of(resolver, function["Role"]), resolver.get_att(queue_id, "Arn"), statements
+
+
+def test_policy_paths_a_failed_event_reaches_the_failures_queue() -> None:
+    resolver = resolver_for(synth(**CONFIGS["ec2-state-events-api"]))
+    function_id, role_id, queue_arn, queue_policy = _event_path(resolver)
+    (send,) = destination_requests(resolver, function_id)
+    assert send.resource == queue_arn
+    # Lambda sends as the function's role, in the queue's own account: the role's Allow is needed and
+    # enough unless the queue policy denies.
+    assert evaluate(resolver.role_statements(role_id), send, resource_policy=False) is Decision.ALLOW
+    caller = Principal(arn=resolver.get_att(role_id, "Arn"))
+    as_sent = Request(send.action, send.resource, caller, send.context)
+    assert evaluate(queue_policy, as_sent, resource_policy=True) is not Decision.EXPLICIT_DENY
+    plain_http = Request(send.action, send.resource, caller, {"aws:SecureTransport": False})
+    assert evaluate(queue_policy, plain_http, resource_policy=True) is Decision.EXPLICIT_DENY
+
+
+def test_policy_paths_without_the_send_grant_a_failed_event_is_lost() -> None:
+    result = synth(**CONFIGS["ec2-state-events-api"])
+    broken = copy.deepcopy(result.template)
+    for resource in broken["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            document = resource["Properties"]["PolicyDocument"]
+            document["Statement"] = [s for s in document["Statement"] if s["Action"] != "sqs:SendMessage"]
+    resolver = resolver_for(result, broken)
+    function_id, role_id, _, _ = _event_path(resolver)
+    (send,) = destination_requests(resolver, function_id)
+    assert evaluate(resolver.role_statements(role_id), send, resource_policy=False) is Decision.IMPLICIT_DENY
+
+
+def test_policy_paths_an_undeliverable_event_reaches_the_failures_queue_from_its_own_rule_only() -> None:
+    resolver = resolver_for(synth(**CONFIGS["ec2-state-events-api"]))
+    function_id, _, queue_arn, queue_policy = _event_path(resolver)
+    rules = {
+        lid: props
+        for lid, props in resolver.resources("AWS::Events::Rule").items()
+        if any(t["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]} for t in props.get("Targets", []))
+    }
+    assert len(rules) == 3, "instance, volume notification and volume API call rules"
+    events_service = Principal(service="events.amazonaws.com")
+    for rule_id, props in rules.items():
+        (target,) = props["Targets"]
+        assert resolver.resolve(target["DeadLetterConfig"]["Arn"]) == queue_arn, rule_id
+        sent: dict[str, ContextValue] = {
+            "aws:SourceArn": resolver.get_att(rule_id, "Arn"),
+            "aws:SecureTransport": True,
+        }
+        request = Request("sqs:SendMessage", queue_arn, events_service, sent)
+        assert evaluate(queue_policy, request, resource_policy=True) is Decision.ALLOW, rule_id
+    someone_elses: dict[str, ContextValue] = {
+        "aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/other",
+        "aws:SecureTransport": True,
+    }
+    request = Request("sqs:SendMessage", queue_arn, events_service, someone_elses)
+    assert evaluate(queue_policy, request, resource_policy=True) is not Decision.ALLOW

@@ -26,8 +26,8 @@ def test_cost_events_mode_calls_per_sample_do_not_grow_with_the_fleet(instances:
 
 def test_cost_events_mode_writes_follow_churn_and_polling_stops_at_its_api_budget() -> None:
     low, high = events_cost(Scenario(100_000, 0.1)), events_cost(Scenario(100_000, 1.0))
-    # 100,000 x 100% x 8 events x 6 WRU + 2 tombstones x 4 WRU per churned instance
-    assert high.items["DynamoDB writes"] == pytest.approx((100_000 * 8 * 6 + 100_000 * 8) * 0.625e-6)
+    # 100,000 x 100% x 10 events (4 instance, 6 volume) x 6 WRU + 2 tombstones x 4 WRU per churned instance
+    assert high.items["DynamoDB writes"] == pytest.approx((100_000 * 10 * 6 + 100_000 * 8) * 0.625e-6)
     assert high.items["DynamoDB writes"] == pytest.approx(10 * low.items["DynamoDB writes"])
     ten_k = poll_cost(Scenario(10_000, 0.1))
     assert ten_k is not None and ten_k.calls_per_sample == 32

@@ -31,7 +31,9 @@ def test_readme_explains_every_alarm() -> None:
             "ec2StateSource": "events",
         }
     )
-    refs = AwsMetricRefs("arn", {c: c.value for c in Collector}, "rule", "events-fn", "reconcile-fn")
+    refs = AwsMetricRefs(
+        "arn", {c: c.value for c in Collector}, "rule", "events-fn", "reconcile-fn", "event-failures"
+    )
     for spec in account_alarms(config) + pipeline_alarms(config, refs):
         generic = re.sub(r"-(c|ecs_counts|ec2_ebs_state)$", "", spec.alarm_id)
         assert re.search(rf"`{generic}(-<(cluster|collector)>)?`", README), spec.alarm_id
