@@ -50,7 +50,7 @@ from bench.replay import (
 from bench.report import median, table, write_result
 from collector_core.catalogue import Collector
 from collector_core.collectors import COLLECTORS
-from local.handler_runner import FakeLambdaContext, pinned_handler, schedule_event
+from synthesis.handler_runner import FakeLambdaContext, pinned_handler, schedule_event
 
 REGION = "us-east-1"
 AMI = "ami-12c6146b"

@@ -38,7 +38,7 @@ from cost.measure import (
 )
 from cost.operations import fleet_rule_and_board_items
 from cost.usage import Branch, executions_per_day, sampler_branches, state_transitions
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 
 def log_bytes(events: float, message_bytes: float) -> float:

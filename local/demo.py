@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from local.demo_report import Series, draw_chart, report
-from local.toolchain import prefer_venv_node
+from synthesis.toolchain import prefer_venv_node
 
 prefer_venv_node()
 
@@ -88,7 +88,7 @@ EVENTS_CONTEXT: dict[str, Any] = {
 
 def synthesize(outdir: Path, ec2_state_source: str = "poll") -> Any:
     """The app as `cdk synth` builds it from the config file plus the demo's context."""
-    from local import synth
+    from synthesis import synth
     from stacks.deployment_config import load_config
 
     context = DEMO_CONTEXT | (EVENTS_CONTEXT if ec2_state_source == "events" else {})

@@ -68,8 +68,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
 from collector_core import env_names
-from local.handler_runner import FakeLambdaContext, function_environment
-from local.synthesized import Synthesized
+from synthesis.handler_runner import FakeLambdaContext, function_environment
+from synthesis.synthesized import Synthesized
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
