@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from local.demo import FAULT_OFFSET, RunResult, run, synthesize
+from local.demo_run import FAULT_OFFSET, RunResult, run, synthesize
 from local.demo_account import CLUSTERS, expected_cluster_counts, expected_instance_counts
 
 pytestmark = pytest.mark.e2e
