@@ -28,7 +28,6 @@ class FakeLambdaContext:
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
-
     remaining_ms: int = 60_000
 
     def get_remaining_time_in_millis(self) -> int:
@@ -38,8 +37,8 @@ class FakeLambdaContext:
 def volume_status_answer(statuses: Mapping[str, str]) -> Callable[[Any], Any]:
     """moto's EC2 raises NotImplementedError for DescribeVolumeStatus. This is a responder for
     moto's response layer (`ElasticBlockStore.describe_volume_status`) answering from `statuses`
-    (volume id -> status, read at each call; absent = ok): what AWS answers the collector's
-    impaired-only filter with is the volumes listed, so an empty map is a healthy account."""
+    (volume id -> status, read at each call; absent = ok). The collector asks for impaired
+    volumes only, and AWS lists none on a healthy account: an empty map is one."""
     from moto.core.responses import ActionResult
 
     def describe_volume_status(responder: Any) -> Any:
