@@ -59,7 +59,7 @@ demo: setup
 synth: setup
 	@env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	  $(CDK) synth $(CDK_FLAGS) --quiet -o $(CDK_OUT) $(SYNTH_ARGS)
-	@$(BIN)/python -m local.synth_summary --outdir $(CDK_OUT)
+	@$(BIN)/python -m synthesis.synth_summary --outdir $(CDK_OUT)
 
 ## deploy: cdk deploy every configured target (uses your AWS credentials)
 deploy: setup

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from local.toolchain import prefer_venv_node
+from synthesis.toolchain import prefer_venv_node
 
 prefer_venv_node()
 

@@ -42,7 +42,7 @@ from bench.moto_account import AMI, REGION, CountingStdout, fake_aws
 from bench.report import median, table, write_result
 from collector_core.catalogue import Collector
 from collector_core.collectors import COLLECTORS
-from local.handler_runner import FakeLambdaContext, pinned_handler, schedule_event
+from synthesis.handler_runner import FakeLambdaContext, pinned_handler, schedule_event
 
 __all__ = ["ec2_workload", "ecs_workload", "main"]
 

@@ -55,8 +55,8 @@ def verdict(name: str, pipeline: float) -> str:
 def price(settings: dict[str, Any], options: dict[str, Any]) -> Any:
     """The estimate of the default configuration changed by `settings`, priced with `options`."""
     from cost import items, model
-    from local.synth import synthesize
     from stacks.deployment_config import parse_config
+    from synthesis.synth import synthesize
 
     synthesized = synthesize(parse_config(settings))
     extra = options.get("extra_ms", 0.0)
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.cost_knobs", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
     from cost import items, original
-    from local.toolchain import prefer_venv_node
+    from synthesis.toolchain import prefer_venv_node
 
     prefer_venv_node()  # before the first aws_cdk import
 

@@ -22,8 +22,6 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from moto.core.responses import ActionResult
-from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
 from bench.report import write_result
 from collector_core import ec2_budget
@@ -33,6 +31,7 @@ from cost.events_mode import Scenario, events_cost, poll_cost
 from ec2_ebs_state.from_table import collect_from_table
 from ec2_state_events.events import Kind
 from ec2_state_events.store import COUNTER_SHARDS, COUNTERS_PK, Store, counter_sk
+from synthesis.handler_runner import moto_volume_statuses
 
 REGION = "us-east-1"
 LOG = logging.getLogger("bench.ec2_events")
@@ -85,13 +84,9 @@ def measure_calls(size: int) -> dict[str, int]:
         ec2_calls, ddb_calls = _count(ec2), _count(dynamodb)
         faults = Faults(LOG)
         # moto has no DescribeVolumeStatus: answer it (no volume impaired) in its response layer.
-        original = ElasticBlockStore.describe_volume_status
-        ElasticBlockStore.describe_volume_status = lambda self: ActionResult({"VolumeStatuses": []})  # type: ignore[method-assign,assignment,return-value]
-        try:
+        with moto_volume_statuses():
             budget = Budget(time.time, time.time() + 60)
             datums = collect_from_table(ec2, store, (), budget=budget, faults=faults)
-        finally:
-            ElasticBlockStore.describe_volume_status = original  # type: ignore[method-assign,assignment,return-value]
         running = next(
             d.value
             for d in datums

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not emulator_available():
         print(
-            "sampling accuracy: skipped. It needs the embedded emulator (local/emulator.py), which runs the "
+            "sampling accuracy: skipped. It needs the embedded emulator (local/emulator/), which runs the "
             "synthesized sampler on moto in real time; without it there is no SampleDelay to read."
         )
         write_result("sampling_accuracy", {"skipped": "local.emulator is not available"})

@@ -12,7 +12,7 @@ from collector_core.settings import Settings
 from cost import pricing
 from cost.items import ALARMS, FIXED, METRICS, EstimateError, Item, Options, monthly_item
 from cost.operations import fleet_rule_and_board_items
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 
 def dimension_cardinality(

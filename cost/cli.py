@@ -55,9 +55,9 @@ from cost.items import (
 )
 from cost.model import estimate
 from cost.original import estimate_original
-from local.synth import synthesize
-from local.synthesized import DEFAULT_ASSEMBLY, Synthesized
-from local.toolchain import prefer_venv_node
+from synthesis.synth import synthesize
+from synthesis.synthesized import DEFAULT_ASSEMBLY, Synthesized
+from synthesis.toolchain import prefer_venv_node
 
 
 def load_synthesized(template: Path | None, config_file: str | None) -> Synthesized:

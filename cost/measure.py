@@ -14,7 +14,7 @@ from collector_core.settings import Settings, load_settings
 from cost.items import (
     EstimateError,
 )
-from local.handler_runner import function_environment, invoke_capturing, pinned_handler, schedule_event
+from synthesis.handler_runner import function_environment, invoke_capturing, pinned_handler, schedule_event
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from cost.items import (
 from cost.measure import measure_sample
 from cost.service_items import express_items, ingestion_items, lambda_items, platform_log, standard_items
 from cost.usage import Branch, executions_per_day, sampler_branches
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 EC2 = Collector.EC2_EBS_STATE
 

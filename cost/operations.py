@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cost import pricing
 from cost.items import ALARMS, FIXED, Item, Options, monthly_item
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 
 def fleet_rule_and_board_items(synthesized: Synthesized, options: Options) -> list[Item]:

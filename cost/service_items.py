@@ -24,7 +24,7 @@ from cost.items import (
 )
 from cost.measure import SampleOutput
 from cost.usage import Branch, state_transitions
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 
 def log_bytes(events: float, message_bytes: float) -> float:

@@ -12,7 +12,7 @@ from cost.items import (
     SECONDS_PER_DAY,
     EstimateError,
 )
-from local.synthesized import Synthesized
+from synthesis.synthesized import Synthesized
 
 
 @dataclass(frozen=True)

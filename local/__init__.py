@@ -1,2 +1,3 @@
-"""Everything that runs the synthesized template off AWS: the template reader, the one in-process
-synth, the embedded AWS (moto with its gaps filled), alarm evaluation, and `make demo`."""
+"""The synthesized template run off AWS: the embedded AWS (moto with its gaps filled, in
+`local.emulator`), alarm evaluation, and `make demo`. The synth and template reader it runs are in
+`synthesis/`."""

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from local.synthesized import parse_query
 from stacks.alarm_catalogue import AlarmSpec, Missing
+from synthesis.synthesized import parse_query
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
 

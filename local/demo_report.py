@@ -8,13 +8,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from local.demo import RunResult
+from local.demo_run import RunResult, Series
 
 SPARK = "▁▂▃▄▅▆▇█"
-Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
 
 
 def _alarm_key(alarm: Any) -> tuple[str, tuple[tuple[str, str], ...]]:

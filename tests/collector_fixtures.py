@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ReadTimeoutError
 
 from collector_core.datum import Datum
+from synthesis.handler_runner import FakeLambdaContext
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -32,6 +33,7 @@ FAKE_AWS_ENV: dict[str, str] = {
 }
 # What must not be inherited from the developer's shell: a profile or an endpoint of a real account.
 REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
+REQUEST_ID = "00000000-0000-0000-0000-000000000000"
 
 # The EMF document structure of the CloudWatch specification ("Specification: Embedded metric
 # format"): _aws.Timestamp (epoch ms, integer), _aws.CloudWatchMetrics[] of MetricDirectives with
@@ -355,18 +357,6 @@ def _event_name(client: Any) -> str:
     return str(client.meta.service_model.service_id.hyphenize())
 
 
-@dataclass
-class FakeContext:
-    """The parts of the Lambda context Powertools' Logger reads."""
-
-    function_name: str = "collector"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:collector"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
 def lambda_context() -> LambdaContext:
-    return cast("LambdaContext", FakeContext())
+    """The emulator's fake Lambda context, with the five minutes a collector's timeout allows."""
+    return cast("LambdaContext", FakeLambdaContext(aws_request_id=REQUEST_ID, remaining_ms=300_000))

@@ -10,9 +10,9 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from local.synth import synth_app
-from local.synthesized import Synthesized
 from stacks.deployment_config import DeploymentConfig, parse_config
+from synthesis.synth import synth_app
+from synthesis.synthesized import Synthesized
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from local.demo import RunResult, run, synthesize
 from local.demo_account import (
     EVENT_LAG_SAMPLES,
     expected_instance_counts,
     expected_instance_counts_from_events,
 )
+from local.demo_run import RunResult, run, synthesize
 
 pytestmark = pytest.mark.e2e
 STATE_CHANGE_SECOND = 45

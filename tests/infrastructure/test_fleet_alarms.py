@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from local.alarm_evaluation import ALARM, OK, evaluate_alarm
-from local.synthesized import TemplateError, parse_query
 from stacks.alarm_catalogue import AlarmSpec
 from stacks.deployment_config import ConfigError, parse_config
+from synthesis.synthesized import TemplateError, parse_query
 from tests.infrastructure.test_policy_paths import alarms_that_cannot_notify, resolver_for
 from tests.stack_helpers import SynthResult, synth
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from local import synth_summary
+from synthesis import synth_summary
 from tests.stack_helpers import SynthResult, synth
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def test_cdk_cli_synth_is_offline_and_says_only_what_it_wrote(tmp_path: Path) ->
         "-o",
         str(tmp_path),
     ]
-    summary = [sys.executable, "-m", "local.synth_summary", "--outdir", str(tmp_path)]
+    summary = [sys.executable, "-m", "synthesis.synth_summary", "--outdir", str(tmp_path)]
     outputs = []
     for command in (cli, summary):
         result = subprocess.run(

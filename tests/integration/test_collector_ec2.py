@@ -4,14 +4,13 @@ impaired checks, the watch list, and each API's failure losing only its own metr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_block_store import Volume
 from moto.ec2.models.instances import Instance, InstanceState
-from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
 from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
 from collector_core.clients import client_config, ec2_client
@@ -19,6 +18,7 @@ from collector_core.faults import Budget, Faults
 from collector_core.settings import Settings
 from ec2_ebs_state.collect import collect
 from ec2_ebs_state.xml_counting import install
+from synthesis.handler_runner import moto_volume_statuses
 from tests.collector_fixtures import (
     ACCOUNT,
     REGION,
@@ -45,17 +45,12 @@ def ec2(aws: None, request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def volume_status_from_moto(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def volume_status_from_moto() -> Iterator[dict[str, str]]:
     """What the demo glue needs: moto raises NotImplementedError for DescribeVolumeStatus, so answer
     it from a {volume id: status} map (empty = no volume impaired)."""
     statuses: dict[str, str] = {}
-
-    def describe_volume_status(self: ElasticBlockStore) -> ActionResult:
-        items = [{"VolumeId": v, "VolumeStatus": {"Status": s, "Details": []}} for v, s in statuses.items()]
-        return ActionResult({"VolumeStatuses": items})
-
-    monkeypatch.setattr(ElasticBlockStore, "describe_volume_status", describe_volume_status)
-    return statuses
+    with moto_volume_statuses(statuses):
+        yield statuses
 
 
 def run(ec2: Any, settings: Settings) -> tuple[Values, list[str]]:

@@ -10,10 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import InstanceState
-from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
 from collector_core.clients import client_config, ec2_client
 from collector_core.datum import Datum
@@ -25,6 +23,7 @@ from ec2_ebs_state.xml_counting import install
 from ec2_state_events.events import GONE, Kind, parse_event
 from ec2_state_events.reconcile import reconcile
 from ec2_state_events.store import Store
+from synthesis.handler_runner import moto_volume_statuses
 from tests.collector_fixtures import ACCOUNT, REGION, Values, as_values, count_calls, fixed_clock
 from tests.state_events_support import create_state_table, instance_event
 
@@ -35,12 +34,10 @@ ABSENT = "i-0123456789abcdef0"
 
 
 @pytest.fixture
-def ec2(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+def ec2(aws: None) -> Iterator[Any]:
     # moto raises NotImplementedError for DescribeVolumeStatus: no volume impaired.
-    monkeypatch.setattr(
-        ElasticBlockStore, "describe_volume_status", lambda self: ActionResult({"VolumeStatuses": []})
-    )
-    return install(ec2_client(client_config(5)))
+    with moto_volume_statuses():
+        yield install(ec2_client(client_config(5)))
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,7 @@ from collector_core.catalogue import (
 from collector_core.datum import Datum, datum
 from collector_core.settings import Settings, SinkKind
 from collector_core.sinks import ApiSink, EmfSink, make_sink
-from local import emulator
+from local.emulator import publish_emf_lines
 from tests.collector_fixtures import (
     REGION,
     Point,
@@ -357,13 +356,14 @@ def test_emf_documents_extracted_as_cloudwatch_logs_does_give_the_api_sink_datum
 ) -> None:
     # given: the emulator's EMF extraction (what CloudWatch Logs does in AWS) and the API sink
     extracted, direct = RecordingCloudWatch(), RecordingCloudWatch()
-    runtime = emulator.LambdaRuntime(extracted, emulator._StdoutRouter(io.StringIO()))
     datums = sample_datums()
 
     # when
     EmfSink(NAMESPACE, LOG).emit(datums, timestamp_ms)
-    runtime._publish_emf(emf_documents(capsys.readouterr().out))
+    printed = capsys.readouterr().out
+    published = publish_emf_lines(extracted, printed.splitlines())
     ApiSink(direct, NAMESPACE, LOG).emit(datums, timestamp_ms)  # type: ignore[arg-type]
 
     # then
+    assert published == len(emf_documents(printed))
     assert extracted.points() == direct.points() == expected_points(datums, timestamp_ms)

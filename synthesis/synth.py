@@ -7,9 +7,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from local.synthesized import Synthesized
-from local.toolchain import prefer_venv_node
 from stacks.deployment_config import DeploymentConfig
+from synthesis.synthesized import Synthesized
+from synthesis.toolchain import prefer_venv_node
 
 if TYPE_CHECKING:
     from stacks.highres_stack import HighResMetricsStack

@@ -1,6 +1,7 @@
 """Runs a real collector handler in this process, the way Lambda would, for the emulator, the cost
-model and the benchmarks: one fake context, one way to apply a function's environment, one way
-to pin a handler's clock to a scheduled second and capture what it prints."""
+model, the benchmarks and the tests: one fake context, one way to apply a function's environment,
+one way to pin a handler's clock to a scheduled second and capture what it prints, and the one
+answer to DescribeVolumeStatus, which moto lacks."""
 
 from __future__ import annotations
 
@@ -9,15 +10,11 @@ import importlib
 import io
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
 from typing import Any
-
-# moto has no DescribeVolumeStatus; AWS answers the collector's impaired-only filter with an empty
-# list on a healthy account.
-_NO_IMPAIRED_VOLUMES: dict[str, Any] = {"VolumeStatuses": [], "ResponseMetadata": {"HTTPStatusCode": 200}}
 
 
 @dataclass(frozen=True)
@@ -31,9 +28,38 @@ class FakeLambdaContext:
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
+    remaining_ms: int = 60_000
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        return self.remaining_ms
+
+
+def volume_status_answer(statuses: Mapping[str, str]) -> Callable[[Any], Any]:
+    """moto's EC2 raises NotImplementedError for DescribeVolumeStatus. This is a responder for
+    moto's response layer (`ElasticBlockStore.describe_volume_status`) answering from `statuses`
+    (volume id -> status, read at each call; absent = ok). The collector asks for impaired
+    volumes only, and AWS lists none on a healthy account: an empty map is one."""
+    from moto.core.responses import ActionResult
+
+    def describe_volume_status(responder: Any) -> Any:
+        items = [{"VolumeId": v, "VolumeStatus": {"Status": s, "Details": []}} for v, s in statuses.items()]
+        return ActionResult({"VolumeStatuses": items})
+
+    return describe_volume_status
+
+
+@contextlib.contextmanager
+def moto_volume_statuses(statuses: Mapping[str, str] | None = None) -> Iterator[Mapping[str, str]]:
+    """moto answers DescribeVolumeStatus from `statuses` (default: none impaired) inside the block."""
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    statuses = {} if statuses is None else statuses
+    original = ElasticBlockStore.describe_volume_status
+    ElasticBlockStore.describe_volume_status = volume_status_answer(statuses)  # type: ignore[method-assign,assignment]
+    try:
+        yield statuses
+    finally:
+        ElasticBlockStore.describe_volume_status = original  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
@@ -60,18 +86,14 @@ def schedule_event(minute: datetime, offset: int) -> dict[str, Any]:
 def pinned_handler(handler: str, *, now: float) -> Iterator[ModuleType]:
     """The module of `handler` ("ecs_counts.handler.handler") as a fresh container: its clock reads
     `now`, its cached runtime (settings, clients) is rebuilt inside the block and dropped after it,
-    and an EC2 client answers DescribeVolumeStatus, which moto lacks, with nothing impaired."""
+    and moto answers DescribeVolumeStatus, which it lacks, with nothing impaired."""
     module: Any = importlib.import_module(handler.rsplit(".", 1)[0])
     saved_clock = module.clock
     module.clock = lambda: now
     module.runtime.cache_clear()
     try:
-        ec2 = getattr(module.runtime(), "ec2", None)
-        if ec2 is not None:
-            ec2.meta.events.register(
-                "before-call.ec2.DescribeVolumeStatus", lambda **_: (_Ok(), _NO_IMPAIRED_VOLUMES)
-            )
-        yield module
+        with moto_volume_statuses():
+            yield module
     finally:
         module.clock = saved_clock
         module.runtime.cache_clear()
@@ -88,7 +110,3 @@ def invoke_capturing(module: ModuleType, event: dict[str, Any]) -> tuple[dict[st
     finally:
         log_handler.setStream(saved_stream)
     return summary, buffer.getvalue()
-
-
-class _Ok:
-    status_code = 200

@@ -1,7 +1,7 @@
 """Say what `cdk synth` wrote: one line per stack, naming its template file.
 
 Usage:
-    python -m tools.synth_summary [--outdir cdk.out]
+    python -m synthesis.synth_summary [--outdir cdk.out]
 
 `make synth` runs the CDK CLI with `--quiet` (no template dump on stdout) and then this, so the
 user learns which stacks were synthesized and where, and nothing else:
