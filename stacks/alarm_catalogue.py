@@ -15,7 +15,7 @@ from typing import TypedDict, Unpack
 
 from collector_core import catalogue as cat
 from collector_core.catalogue import Collector, MetricSpec
-from stacks.deployment_config import HIGH_RESOLUTION_PERIOD, DeploymentConfig
+from stacks.config_model import HIGH_RESOLUTION_PERIOD, DeploymentConfig
 
 STANDARD_PERIOD = 60
 

@@ -9,13 +9,13 @@ from constructs import Construct
 
 from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, fleet_alarms, pipeline_alarms
+from stacks.config_model import DeploymentConfig
 from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.collectors_construct import CollectorFunctions
 from stacks.constructs.dashboard_construct import Dashboard
 from stacks.constructs.ec2_state_events_construct import Ec2StateEvents
 from stacks.constructs.sampler_construct import Sampler
 from stacks.constructs.snapshot_notifications_construct import SnapshotNotifications
-from stacks.deployment_config import DeploymentConfig
 
 
 class HighResMetricsStack(Stack):

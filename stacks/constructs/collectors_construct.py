@@ -14,7 +14,7 @@ from constructs import Construct
 from collector_core import env_names
 from collector_core.catalogue import Collector
 from collector_core.collectors import COLLECTORS
-from stacks.deployment_config import DeploymentConfig
+from stacks.config_model import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 from stacks.sampler_definition import collector_timeout_seconds

@@ -26,8 +26,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from collector_core import env_names
+from stacks.config_model import DeploymentConfig
 from stacks.constructs.collectors_construct import CHECKOV_FUNCTION_SKIPS, RUNTIME
-from stacks.deployment_config import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 
