@@ -10,8 +10,10 @@ function, the reconcile job, and the collector's read grant.
 - Rules: EC2 Instance State-change Notification, and EBS Volume Notification for the four events
   that change a volume's state, both from the default bus, each targeting the event function
   (EventBridge retries a failed asynchronous delivery for up to 24 h, 185 attempts).
-- Functions: each with its own role and log group, like the collectors. The event function may write
-  the table only inside a transaction (dynamodb:EnclosingOperation); the reconcile reads it whole.
+- Functions: built by the stack's function factory, like the collectors (own role and log group).
+  The event function may write the table only inside a transaction (dynamodb:EnclosingOperation);
+  the reconcile reads it whole. The collector's read of the table is granted by the collectors'
+  construct, which owns that function (`.table` is handed to it).
 """
 
 from __future__ import annotations
@@ -21,15 +23,12 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from collector_core import env_names
 from stacks.config_model import DeploymentConfig
-from stacks.constructs.collectors_construct import CHECKOV_FUNCTION_SKIPS, RUNTIME
-from stacks.log_retention import RETENTION_DAYS
-from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
+from stacks.constructs.function_factory import FunctionFactory, FunctionSpec, metric_publishing_statements
+from stacks.nag import acknowledge, skip_checkov
 
 EVENT_HANDLER = "ec2_state_events.handler.handler"
 RECONCILE_HANDLER = "ec2_state_events.reconcile_handler.handler"
@@ -38,6 +37,9 @@ VOLUME_EVENTS = ["createVolume", "deleteVolume", "attachVolume", "detachVolume"]
 # resource's re-reads with the client's retries.
 EVENT_TIMEOUT_SECONDS = 30
 EVENT_MEMORY_MB = 256
+# Lambda's START/END/REPORT lines (INFO) are not written, whatever `lambdaSystemLogLevel` says for
+# the collectors: one event function invocation per state change would log three lines each.
+EVENTS_SYSTEM_LOG_LEVEL = "WARN"
 # The reconcile lists the whole fleet and scans the table: at 100,000 instances + 100,000 volumes
 # about 3.5 s of listing CPU on a full vCPU (collector_core.ec2_budget), and a scan of the same
 # size, so 1,024 MB (0.58 vCPU) finishes in well under a minute; the timeout keeps two runs apart.
@@ -64,7 +66,7 @@ def reconcile_timeout_seconds(minutes: int) -> int:
 
 
 class Ec2StateEvents(Construct):
-    """`.table`, `.event_function`, `.reconcile_function`, `.rules`; grants `collector` its reads."""
+    """`.table`, `.event_function`, `.reconcile_function`, `.rules`."""
 
     def __init__(
         self,
@@ -72,9 +74,7 @@ class Ec2StateEvents(Construct):
         construct_id: str,
         *,
         config: DeploymentConfig,
-        code: lambda_.Code,
-        layer: lambda_.ILayerVersion,
-        collector: lambda_.Function,
+        factory: FunctionFactory,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -90,60 +90,71 @@ class Ec2StateEvents(Construct):
         for check_id, reason in CHECKOV_TABLE_SKIPS.items():
             skip_checkov(self.table, check_id, reason)
         table_env = {env_names.STATE_TABLE_NAME: self.table.table_name}
-        self.event_function = self._function(
+        self.event_function = factory.function(
+            self,
             "EventFunction",
-            config,
-            code,
-            layer,
-            handler=EVENT_HANDLER,
-            memory=EVENT_MEMORY_MB,
-            timeout=EVENT_TIMEOUT_SECONDS,
-            description="Applies EC2/EBS state events to the state table",
-            statements=[
-                iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn]),
-                iam.PolicyStatement(
-                    actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
-                    resources=[self.table.table_arn],
-                    # Writes only inside a transaction: an item never changes without its counters.
-                    # EnclosingOperation is single-valued, so plain StringEquals (no set operator).
-                    conditions={"StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}},
-                ),
-            ],
-            environment=table_env,
+            FunctionSpec(
+                handler=EVENT_HANDLER,
+                service="EventFunction",
+                memory_mb=EVENT_MEMORY_MB,
+                timeout_seconds=EVENT_TIMEOUT_SECONDS,
+                description="Applies EC2/EBS state events to the state table",
+                role_description="EventFunction: the state table and its own logs",
+                statements=[
+                    iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn]),
+                    iam.PolicyStatement(
+                        actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                        resources=[self.table.table_arn],
+                        # Writes only inside a transaction: an item never changes without its counters.
+                        # EnclosingOperation is single-valued, so plain StringEquals (no set operator).
+                        conditions={"StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}},
+                    ),
+                ],
+                environment=table_env,
+                system_log_level=EVENTS_SYSTEM_LOG_LEVEL,
+                dead_letter_reason=DLQ_REASON,
+            ),
         )
-        self.reconcile_function = self._function(
+        self.reconcile_function = factory.function(
+            self,
             "ReconcileFunction",
-            config,
-            code,
-            layer,
-            handler=RECONCILE_HANDLER,
-            memory=RECONCILE_MEMORY_MB,
-            timeout=reconcile_timeout_seconds(config.reconcile_minutes),
-            description=f"Repairs the state table from a full count every {config.reconcile_minutes} min",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                    resources=[self.table.table_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["ec2:DescribeInstanceStatus", "ec2:DescribeVolumes"],
-                    # EC2 Describe* actions support no resource-level permissions.
-                    resources=["*"],
-                ),
-                *_metric_statements(config),
-            ],
-            environment={
-                **table_env,
-                env_names.METRICS_NAMESPACE: config.namespace,
-                env_names.METRICS_SINK: config.sink,
-                env_names.EC2_STATE_SOURCE: "events",
-            },
-        )
-        acknowledge(
-            self.reconcile_function.role or self.reconcile_function,
-            "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            "EC2 DescribeInstanceStatus/DescribeVolumes have no resource-level permissions; PutMetricData "
-            "(api sink) is scoped by its cloudwatch:namespace condition.",
+            FunctionSpec(
+                handler=RECONCILE_HANDLER,
+                service="ReconcileFunction",
+                memory_mb=RECONCILE_MEMORY_MB,
+                timeout_seconds=reconcile_timeout_seconds(config.reconcile_minutes),
+                description=f"Repairs the state table from a full count every {config.reconcile_minutes} min",
+                role_description="ReconcileFunction: the state table and its own logs",
+                statements=[
+                    iam.PolicyStatement(
+                        actions=[
+                            "dynamodb:GetItem",
+                            "dynamodb:Scan",
+                            "dynamodb:PutItem",
+                            "dynamodb:UpdateItem",
+                        ],
+                        resources=[self.table.table_arn],
+                    ),
+                    iam.PolicyStatement(
+                        actions=["ec2:DescribeInstanceStatus", "ec2:DescribeVolumes"],
+                        # EC2 Describe* actions support no resource-level permissions.
+                        resources=["*"],
+                    ),
+                    *metric_publishing_statements(config),
+                ],
+                environment={
+                    **table_env,
+                    env_names.METRICS_NAMESPACE: config.namespace,
+                    env_names.METRICS_SINK: config.sink,
+                    env_names.EC2_STATE_SOURCE: "events",
+                },
+                wildcard_reasons={
+                    "Resource::*": "EC2 DescribeInstanceStatus/DescribeVolumes have no resource-level "
+                    "permissions; PutMetricData (api sink) is scoped by its cloudwatch:namespace condition."
+                },
+                system_log_level=EVENTS_SYSTEM_LOG_LEVEL,
+                dead_letter_reason=DLQ_REASON,
+            ),
         )
         instance_rule = events.Rule(
             self,
@@ -172,78 +183,3 @@ class Ec2StateEvents(Construct):
             rule.add_target(targets.LambdaFunction(self.event_function))
         reconcile_rule.add_target(targets.LambdaFunction(self.reconcile_function, retry_attempts=0))
         self.rules = {"instance": instance_rule, "volume": volume_rule, "reconcile": reconcile_rule}
-        # The collector reads the counters (Query) and the watched instances (BatchGetItem) only.
-        collector.add_environment(env_names.EC2_STATE_SOURCE, "events")
-        collector.add_environment(env_names.STATE_TABLE_NAME, self.table.table_name)
-        collector.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:Query", "dynamodb:BatchGetItem"], resources=[self.table.table_arn]
-            )
-        )
-
-    def _function(
-        self,
-        cid: str,
-        config: DeploymentConfig,
-        code: lambda_.Code,
-        layer: lambda_.ILayerVersion,
-        *,
-        handler: str,
-        memory: int,
-        timeout: int,
-        description: str,
-        statements: list[iam.PolicyStatement],
-        environment: dict[str, str],
-    ) -> lambda_.Function:
-        log_group = logs.LogGroup(self, f"{cid}Logs", retention=RETENTION_DAYS[config.log_retention_days])
-        role = iam.Role(
-            self,
-            f"{cid}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{cid}: the state table and its own logs",
-        )
-        log_group.grant_write(role)
-        for statement in statements:
-            role.add_to_policy(statement)
-        function = lambda_.Function(
-            self,
-            cid,
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=handler,
-            code=code,
-            layers=[layer],
-            role=role,
-            memory_size=memory,
-            timeout=Duration.seconds(timeout),
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            description=description,
-            environment={
-                **environment,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                "POWERTOOLS_SERVICE_NAME": f"highres-{cid}",
-            },
-        )
-        function.node.add_dependency(role)
-        for check_id, reason in CHECKOV_FUNCTION_SKIPS.items():
-            if check_id != "CKV_AWS_116":
-                skip_checkov(function, check_id, reason)
-        skip_checkov(function, "CKV_AWS_116", DLQ_REASON)
-        skip_checkov(log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
-        return function
-
-
-def _metric_statements(config: DeploymentConfig) -> list[iam.PolicyStatement]:
-    if config.sink != "api":
-        return []
-    return [
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            # PutMetricData has no resource type; the namespace condition is the scope.
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": config.namespace}},
-        )
-    ]
