@@ -12,7 +12,7 @@ from aws_cdk import Aws, Stack, Token
 from constructs import Construct
 
 from collector_core.catalogue import Collector
-from stacks.alarm_catalogue import AwsMetricRefs, account_alarms, fleet_alarms, pipeline_alarms
+from stacks.alarm_catalogue import AwsMetricRefs, all_alarms
 from stacks.config_model import DeploymentConfig
 from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.collectors_construct import CollectorFunctions
@@ -54,7 +54,7 @@ class HighResPipeline(Construct):
                 self.state_events.reconcile_function.function_name if self.state_events else None
             ),
         )
-        self.alarm_specs = account_alarms(config) + fleet_alarms(config) + pipeline_alarms(config, refs)
+        self.alarm_specs = all_alarms(config, refs)
         self.alarms = Alarms(
             self,
             "Alarms",
