@@ -64,7 +64,7 @@ def pinned_handler(handler: str, *, now: float) -> Iterator[ModuleType]:
     module: Any = importlib.import_module(handler.rsplit(".", 1)[0])
     saved_clock = module.clock
     module.clock = lambda: now
-    module.runtime.cache_clear()
+    module.runtime.reset()
     try:
         ec2 = getattr(module.runtime(), "ec2", None)
         if ec2 is not None:
@@ -74,7 +74,7 @@ def pinned_handler(handler: str, *, now: float) -> Iterator[ModuleType]:
         yield module
     finally:
         module.clock = saved_clock
-        module.runtime.cache_clear()
+        module.runtime.reset()
 
 
 def invoke_capturing(module: ModuleType, event: dict[str, Any]) -> tuple[dict[str, Any], str]:

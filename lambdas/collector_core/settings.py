@@ -18,6 +18,18 @@ from collector_core.collectors import COLLECTORS
 from collector_core.rules import ALLOWED_PERIODS, is_cluster, is_instance_id
 
 ALL_CLUSTERS = "*"
+# Every variable `load_settings` reads: a runtime built from them is rebuilt when one changes.
+SETTINGS_VARIABLES: tuple[str, ...] = (
+    env_names.METRICS_NAMESPACE,
+    env_names.METRICS_SINK,
+    env_names.SAMPLE_PERIOD_SECONDS,
+    env_names.ECS_CLUSTERS,
+    env_names.ECS_SERVICE_METRICS,
+    env_names.WATCH_INSTANCE_IDS,
+    env_names.LAMBDA_MEMORY_MB,
+    env_names.EC2_STATE_SOURCE,
+    env_names.STATE_TABLE_NAME,
+)
 
 
 class SettingsError(ValueError):

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
+from collector_core.state_table import Kind
 
 INSTANCE_DETAIL_TYPE = "EC2 Instance State-change Notification"
 VOLUME_DETAIL_TYPE = "EBS Volume Notification"
@@ -41,11 +41,6 @@ VOLUME_RESULTS: dict[tuple[str, str], str] = {
     ("attachVolume", "attached"): "in-use",
     ("detachVolume", "available"): "available",
 }
-
-
-class Kind(StrEnum):
-    INSTANCE = "instance"
-    VOLUME = "volume"
 
 
 STATES: dict[Kind, tuple[str, ...]] = {Kind.INSTANCE: INSTANCE_STATES, Kind.VOLUME: VOLUME_STATES}
