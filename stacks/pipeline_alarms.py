@@ -41,14 +41,13 @@ class AwsMetricRefs:
 
 @dataclass(frozen=True)
 class Window:
-    """What a row's text may name: `{collector}`, `{expected}` samples a minute, `{minutes}` of
-    evaluation, `{th.<threshold>}`; `reconcile_minutes` for the events mode's rows."""
+    """What a collector row's text and threshold may use: `{collector}`, `{expected}` samples a
+    minute, `{minutes}` of evaluation, `{th.<threshold>}`."""
 
     collector: str
     expected: int
     minutes: int
     th: AlarmThresholds
-    reconcile_minutes: int
 
 
 @dataclass(frozen=True)
@@ -140,12 +139,12 @@ COLLECTOR_ALARMS: tuple[CollectorAlarm, ...] = (
 @dataclass(frozen=True)
 class EventsModeAlarm:
     """One alarm of the events mode, on an AWS metric of the resource `resource(refs)` names; one
-    period of `period(window)` seconds with the statistic at least 1 fires it."""
+    period of `period(config)` seconds with the statistic at least 1 fires it."""
 
     alarm_id: str
     metric: AwsMetric
     resource: Callable[[AwsMetricRefs], str | None]
-    period: Callable[[Window], int]
+    period: Callable[[DeploymentConfig], int]
     summary: str
     runbook: str
     statistic: str = "Sum"
@@ -161,7 +160,7 @@ EVENTS_MODE_ALARMS: tuple[EventsModeAlarm, ...] = (
         "Ec2StateEventFunctionErrors",
         aws.LAMBDA_ERRORS,
         lambda refs: refs.event_function_name,
-        lambda w: STANDARD_PERIOD * w.minutes,
+        lambda config: STANDARD_PERIOD * config.alarms.pipeline_evaluation_minutes,
         "The EC2/EBS state event function failed an invocation.",
         _FUNCTION_FAILED_RUNBOOK,
     ),
@@ -169,7 +168,7 @@ EVENTS_MODE_ALARMS: tuple[EventsModeAlarm, ...] = (
         "Ec2StateReconcileErrors",
         aws.LAMBDA_ERRORS,
         lambda refs: refs.reconcile_function_name,
-        lambda w: STANDARD_PERIOD * w.reconcile_minutes,
+        lambda config: STANDARD_PERIOD * config.reconcile_minutes,
         "The EC2/EBS state reconcile job failed an invocation.",
         _FUNCTION_FAILED_RUNBOOK,
     ),
@@ -182,11 +181,10 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
     minutes = th.pipeline_evaluation_minutes
     specs: list[AlarmSpec] = []
     for collector, period in config.periods.items():
-        window = Window(collector.value, STANDARD_PERIOD // period, minutes, th, config.reconcile_minutes)
+        window = Window(collector.value, STANDARD_PERIOD // period, minutes, th)
         specs += [row.spec(collector, window, refs, ns) for row in COLLECTOR_ALARMS]
     if config.events_mode:
         specs.append(_reconcile_repairs(config))
-        window = Window("", 0, minutes, th, config.reconcile_minutes)
         for row in EVENTS_MODE_ALARMS:
             resource = row.resource(refs)
             if resource is not None:
@@ -195,7 +193,7 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
                         alarm_id=row.alarm_id,
                         metric=row.metric,
                         resource=resource,
-                        period=row.period(window),
+                        period=row.period(config),
                         periods=1,
                         summary=row.summary,
                         runbook=row.runbook,

@@ -23,7 +23,7 @@ from typing import Any
 
 from collector_core.catalogue import Collector
 from collector_core.collectors import COLLECTORS
-from collector_core.rules import divides_minute
+from collector_core.rules import SECONDS_PER_MINUTE, divides_minute
 
 SAMPLER_TEMPLATE = Path(__file__).resolve().parents[1] / "statemachines" / "sampler.asl.json"
 PARALLEL_STATE = "SampleMinute"
@@ -82,7 +82,7 @@ def sampling_schedule(periods: Mapping[Collector, int]) -> list[SamplerBranch]:
     return sorted(
         SamplerBranch(offset, collector, period)
         for collector, period in periods.items()
-        for offset in range(0, 60, period)
+        for offset in range(0, SECONDS_PER_MINUTE, period)
     )
 
 

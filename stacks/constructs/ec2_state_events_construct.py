@@ -1,5 +1,5 @@
 """Events mode (`ec2StateSource: "events"`): the state table, the rules that feed it, the event
-function, the reconcile job, and the collector's read grant.
+function and the reconcile job.
 
 - Table: on demand (pay per request: a fleet's churn is bursty and mostly idle). No physical name and
   RemovalPolicy.DESTROY: the table holds only state the reconcile job rebuilds in one run (its first
