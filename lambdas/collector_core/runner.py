@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -34,14 +34,13 @@ from collector_core.sinks import Sink
 Collect = Callable[[Budget, Faults], list[Datum]]
 
 
-class SampleRuntime(Protocol):
-    """What every collector's runtime holds (besides its own clients and caches)."""
+@dataclass(frozen=True, kw_only=True)
+class SampleRuntime:
+    """What every collector's container keeps between invocations: its settings and its sink; each
+    collector's `Runtime` adds its clients and caches."""
 
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def sink(self) -> Sink: ...
+    settings: Settings
+    sink: Sink
 
 
 R = TypeVar("R", bound=SampleRuntime)

@@ -14,10 +14,10 @@ from collector_core.clients import client_config, cloudwatch_client, dynamodb_cl
 from collector_core.container import PerContainer
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
-from collector_core.runner import handle_sample
+from collector_core.runner import SampleRuntime, handle_sample
 from collector_core.sample import Clock
 from collector_core.settings import Settings, StateSource
-from collector_core.sinks import Sink, make_sink
+from collector_core.sinks import make_sink
 from collector_core.state_table import StateTable
 from collector_core.xml_counting import install
 from ec2_ebs_state.collect import FleetWatch, collect
@@ -31,15 +31,14 @@ logger = Logger()
 clock: Clock = time.time
 
 
-@dataclass(frozen=True)
-class Runtime:
-    """What a container keeps between invocations: config, client, sink, the last fleet size."""
+@dataclass(frozen=True, kw_only=True)
+class Runtime(SampleRuntime):
+    """The EC2 client, the last fleet size and (events mode) the state table, besides the settings
+    and the sink."""
 
-    settings: Settings
     ec2: EC2Client
-    sink: Sink
     fleet: FleetWatch
-    table: StateTable | None = None  # events mode: the state table
+    table: StateTable | None = None
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -51,7 +50,9 @@ def build_runtime(settings: Settings) -> Runtime:
         table = StateTable(dynamodb_client(config), settings.state_table)
     # The two large listings are counted from their XML (collector_core.xml_counting): 7-10x less
     # CPU than botocore's parse (bench/ec2_parsing).
-    return Runtime(settings, install(ec2_client(config)), sink, FleetWatch(), table)
+    return Runtime(
+        settings=settings, sink=sink, ec2=install(ec2_client(config)), fleet=FleetWatch(), table=table
+    )
 
 
 runtime = PerContainer(Collector.EC2_EBS_STATE, build_runtime)

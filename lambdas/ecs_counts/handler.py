@@ -14,10 +14,10 @@ from collector_core.clients import client_config, cloudwatch_client, ecs_client
 from collector_core.container import PerContainer
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
-from collector_core.runner import handle_sample
+from collector_core.runner import SampleRuntime, handle_sample
 from collector_core.sample import Clock
 from collector_core.settings import Settings
-from collector_core.sinks import Sink, make_sink
+from collector_core.sinks import make_sink
 from ecs_counts.collect import ClusterCache, collect
 
 if TYPE_CHECKING:
@@ -28,20 +28,18 @@ logger = Logger()
 clock: Clock = time.time
 
 
-@dataclass(frozen=True)
-class Runtime:
-    """What a container keeps between invocations: config, clients, sink, the cluster list."""
+@dataclass(frozen=True, kw_only=True)
+class Runtime(SampleRuntime):
+    """The ECS client and the cluster list, besides the settings and the sink."""
 
-    settings: Settings
     ecs: ECSClient
-    sink: Sink
     clusters: ClusterCache
 
 
 def build_runtime(settings: Settings) -> Runtime:
     config = client_config(settings.period_seconds)
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
-    return Runtime(settings, ecs_client(config), sink, ClusterCache())
+    return Runtime(settings=settings, sink=sink, ecs=ecs_client(config), clusters=ClusterCache())
 
 
 runtime = PerContainer(Collector.ECS_COUNTS, build_runtime)
