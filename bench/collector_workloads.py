@@ -217,8 +217,8 @@ def ec2_workload(instances: int, samples: tuple[int, int]) -> dict[str, Any]:
     from collector_core.faults import Budget, Faults
     from collector_core.settings import Settings
     from collector_core.sinks import EmfSink
+    from collector_core.xml_counting import install
     from ec2_ebs_state.collect import collect
-    from ec2_ebs_state.xml_counting import install
 
     with fake_aws(), mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)

@@ -27,10 +27,10 @@ from bench.report import write_result
 from collector_core import ec2_budget
 from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
 from collector_core.faults import Budget, Faults
+from collector_core.state_table import COUNTERS_PK, Kind, counter_sk
 from cost.events_mode import Scenario, events_cost, poll_cost
 from ec2_ebs_state.from_table import collect_from_table
-from ec2_state_events.events import Kind
-from ec2_state_events.store import COUNTER_SHARDS, COUNTERS_PK, Store, counter_sk
+from ec2_state_events.store import COUNTER_SHARDS, Store
 from synthesis.handler_runner import moto_volume_statuses
 
 REGION = "us-east-1"

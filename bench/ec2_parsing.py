@@ -49,7 +49,7 @@ def _no_timestamp(value: str) -> str:
 def make_client(variant: str, replay: Replay) -> Any:
     """The replay's client for `variant` (a fresh botocore session for the parser setting, so the
     setting reaches this client only)."""
-    from ec2_ebs_state.xml_counting import install
+    from collector_core.xml_counting import install
 
     if variant == VARIANTS[1]:
         import boto3

@@ -117,14 +117,7 @@ def events_calls_per_sample(watched: bool = False) -> int:
 def poll_cost(s: Scenario) -> DailyCost | None:
     """Polling the same fleet at the shortest period the EC2 API budget allows (None: none does)."""
     fleet = ec2_budget.Fleet(s.instances, s.instances)
-    period = next(
-        (
-            p
-            for p in range(1, 61)
-            if 60 % p == 0 and ec2_budget.refill_share(fleet, p) <= ec2_budget.MAX_REFILL_SHARE
-        ),
-        None,
-    )
+    period = ec2_budget.shortest_period(fleet)
     if period is None:
         return None
     samples = 86_400 / period

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.deployment_config import DeploymentConfig
+from stacks.config_model import DeploymentConfig
 from stacks.highres_stack import HighResMetricsStack
 
 STACK_DESCRIPTION = "One-second CloudWatch metrics of ECS, EC2 and EBS state (highres-metrics)"

@@ -23,6 +23,7 @@ from typing import Any
 
 from collector_core.catalogue import Collector
 from collector_core.collectors import COLLECTORS
+from collector_core.rules import SECONDS_PER_MINUTE, divides_minute
 
 SAMPLER_TEMPLATE = Path(__file__).resolve().parents[1] / "statemachines" / "sampler.asl.json"
 PARALLEL_STATE = "SampleMinute"
@@ -76,12 +77,12 @@ def collector_timeout_seconds(period: int) -> int:
 def sampling_schedule(periods: Mapping[Collector, int]) -> list[SamplerBranch]:
     """Every (offset, collector) due in one minute, ordered by second then collector."""
     for collector, period in periods.items():
-        if period < 1 or 60 % period:
+        if not divides_minute(period):
             raise ValueError(f"sampling period of {collector.value} must divide 60, got {period}")
     return sorted(
         SamplerBranch(offset, collector, period)
         for collector, period in periods.items()
-        for offset in range(0, 60, period)
+        for offset in range(0, SECONDS_PER_MINUTE, period)
     )
 
 

@@ -90,13 +90,13 @@ def pinned_handler(handler: str, *, now: float) -> Iterator[ModuleType]:
     module: Any = importlib.import_module(handler.rsplit(".", 1)[0])
     saved_clock = module.clock
     module.clock = lambda: now
-    module.runtime.cache_clear()
+    module.runtime.reset()
     try:
         with moto_volume_statuses():
             yield module
     finally:
         module.clock = saved_clock
-        module.runtime.cache_clear()
+        module.runtime.reset()
 
 
 def invoke_capturing(module: ModuleType, event: dict[str, Any]) -> tuple[dict[str, Any], str]:

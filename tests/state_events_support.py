@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ec2_state_events.events import Kind
+from collector_core.state_table import Kind
 from tests.collector_fixtures import ACCOUNT, REGION
 
 TABLE = "highres-state"

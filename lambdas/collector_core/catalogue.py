@@ -122,30 +122,18 @@ REGISTERED_CONTAINER_INSTANCES = MetricSpec(
     Group.ECS,
     "Container instances registered to the cluster (EC2 capacity; 0 for Fargate-only clusters).",
 )
-SERVICE_RUNNING_TASK = MetricSpec(
-    "ServiceRunningTask",
-    Unit.COUNT,
-    (CLUSTER_NAME, SERVICE_NAME),
-    Group.ECS_SERVICE,
-    "Running tasks of one service.",
-    optional=True,
-)
-SERVICE_PENDING_TASK = MetricSpec(
-    "ServicePendingTask",
-    Unit.COUNT,
-    (CLUSTER_NAME, SERVICE_NAME),
-    Group.ECS_SERVICE,
-    "Pending tasks of one service.",
-    optional=True,
-)
-SERVICE_DESIRED_TASK = MetricSpec(
-    "ServiceDesiredTask",
-    Unit.COUNT,
-    (CLUSTER_NAME, SERVICE_NAME),
-    Group.ECS_SERVICE,
-    "Desired task count of one service.",
-    optional=True,
-)
+
+
+def _per_service(name: str, description: str) -> MetricSpec:
+    """An optional per-service count (`serviceMetrics`), by cluster and service."""
+    return MetricSpec(
+        name, Unit.COUNT, (CLUSTER_NAME, SERVICE_NAME), Group.ECS_SERVICE, description, optional=True
+    )
+
+
+SERVICE_RUNNING_TASK = _per_service("ServiceRunningTask", "Running tasks of one service.")
+SERVICE_PENDING_TASK = _per_service("ServicePendingTask", "Pending tasks of one service.")
+SERVICE_DESIRED_TASK = _per_service("ServiceDesiredTask", "Desired task count of one service.")
 INSTANCE_COUNT = MetricSpec(
     "InstanceCount", Unit.COUNT, (STATE,), Group.EC2, "EC2 instances in each instance state, zeros included."
 )

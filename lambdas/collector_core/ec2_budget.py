@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from collector_core.rules import ALLOWED_PERIODS
+
 # API maxima per page (DescribeVolumes takes at most 500, the others 1,000).
 INSTANCE_STATUS_PAGE_SIZE = 1000
 VOLUME_PAGE_SIZE = 500
@@ -76,6 +78,12 @@ def calls_per_second(fleet: Fleet, period_seconds: int) -> float:
 def refill_share(fleet: Fleet, period_seconds: int) -> float:
     """The share of one EC2 non-mutating bucket's refill (20/s) the collector uses."""
     return calls_per_second(fleet, period_seconds) / EC2_REFILL_PER_SECOND
+
+
+def shortest_period(fleet: Fleet, at_least: int = 1) -> int | None:
+    """The shortest sampling period (from `at_least` up) within MAX_REFILL_SHARE; None when none is."""
+    fitting = (p for p in ALLOWED_PERIODS if p >= at_least and refill_share(fleet, p) <= MAX_REFILL_SHARE)
+    return next(fitting, None)
 
 
 def cpu_seconds(fleet: Fleet) -> float:

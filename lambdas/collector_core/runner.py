@@ -1,4 +1,5 @@
-"""One sample from start to summary, the same for every collector.
+"""One sample from start to summary, the same for every collector (`handle_sample` is the body of
+each collector's handler).
 
 Measure the delay, drop the sample if it is outside its period, otherwise collect within the
 period's budget, add the health datums (SampleDelay, CollectorErrors, SamplesDropped), write
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -31,6 +32,18 @@ from collector_core.sinks import Sink
 
 # The collector's own logic: AWS calls within the budget, faults recorded, data datums returned.
 Collect = Callable[[Budget, Faults], list[Datum]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleRuntime:
+    """What every collector's container keeps between invocations: its settings and its sink; each
+    collector's `Runtime` adds its clients and caches."""
+
+    settings: Settings
+    sink: Sink
+
+
+R = TypeVar("R", bound=SampleRuntime)
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,32 @@ def run_sample(
         raise SampleFailedError(sample, summary)
     logger.debug("sample written", extra={"sample": sample.second.isoformat(), **summary.as_dict()})
     return summary
+
+
+def handle_sample(
+    event: dict[str, Any],
+    runtime: Callable[[], R],
+    collect: Callable[[R, Budget, Faults], list[Datum]],
+    *,
+    collector: Collector,
+    clock: Clock,
+    logger: Logger | logging.Logger,
+) -> dict[str, Any]:
+    """The body of every collector's handler: one sample of `event` with the container's runtime."""
+    started = clock()  # before anything else (a cold start included): SampleDelay measures from here
+    sample = Sample.from_event(event)
+    rt = runtime()
+    summary = run_sample(
+        sample,
+        started,
+        collector=collector,
+        settings=rt.settings,
+        sink=rt.sink,
+        collect=lambda budget, faults: collect(rt, budget, faults),
+        clock=clock,
+        logger=logger,
+    )
+    return summary.as_dict()
 
 
 def health_datums(collector: Collector, *values: tuple[MetricSpec, float]) -> list[Datum]:

@@ -7,7 +7,6 @@ variable and what it accepts, instead of a sample that quietly publishes the wro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,15 +15,21 @@ from typing import Any
 from collector_core import env_names
 from collector_core.catalogue import DEFAULT_NAMESPACE, NAMESPACE_RULE, Collector, is_custom_namespace
 from collector_core.collectors import COLLECTORS
+from collector_core.rules import ALLOWED_PERIODS, is_cluster, is_instance_id
 
 ALL_CLUSTERS = "*"
-# The period each collector samples at unless the stack says otherwise: ECS counts change fast and
-# the calls are cheap; EC2/EBS state changes in tens of seconds and its pages are large.
-ALLOWED_PERIODS: tuple[int, ...] = tuple(p for p in range(1, 61) if 60 % p == 0)
-
-_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
-_CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
-_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")  # as stacks/deployment_config.py accepts
+# Every variable `load_settings` reads: a runtime built from them is rebuilt when one changes.
+SETTINGS_VARIABLES: tuple[str, ...] = (
+    env_names.METRICS_NAMESPACE,
+    env_names.METRICS_SINK,
+    env_names.SAMPLE_PERIOD_SECONDS,
+    env_names.ECS_CLUSTERS,
+    env_names.ECS_SERVICE_METRICS,
+    env_names.WATCH_INSTANCE_IDS,
+    env_names.LAMBDA_MEMORY_MB,
+    env_names.EC2_STATE_SOURCE,
+    env_names.STATE_TABLE_NAME,
+)
 
 
 class SettingsError(ValueError):
@@ -143,7 +148,7 @@ def _clusters(raw: str | None) -> tuple[str, ...]:
     allowed = "'*' or comma-separated ECS cluster names or ARNs"
     if items == (ALL_CLUSTERS,):
         return items
-    if not items or any(not (_CLUSTER_NAME.fullmatch(c) or _CLUSTER_ARN.fullmatch(c)) for c in items):
+    if not items or any(not is_cluster(c) for c in items):
         raise SettingsError(env_names.ECS_CLUSTERS, raw, allowed)
     return items
 
@@ -157,6 +162,6 @@ def _flag(variable: str, raw: str | None) -> bool:
 
 def _instance_ids(raw: str | None) -> tuple[str, ...]:
     items = _items(raw or "")
-    if any(not _INSTANCE_ID.fullmatch(i) for i in items):
+    if any(not is_instance_id(i) for i in items):
         raise SettingsError(env_names.WATCH_INSTANCE_IDS, raw or "", "comma-separated instance ids (i-...)")
     return items

@@ -1,7 +1,7 @@
 """Events mode: the EC2/EBS datums of one sample from the events table's counters, in calls that do
 not grow with the fleet.
 
-- One Query on the counters partition (ec2_state_events.store): InstanceCount and VolumeCount,
+- One Query on the counters partition (collector_core.state_table): InstanceCount and VolumeCount,
   every state, zeros included, the same names and dimensions as poll mode.
 - DescribeInstanceStatus filtered on instance-status.status=impaired, then on
   system-status.status=impaired (EC2 ANDs filters, so the "either" of poll mode takes two calls;
@@ -35,9 +35,8 @@ from collector_core.datum import Datum, datum
 from collector_core.ec2_budget import INSTANCE_STATUS_PAGE_SIZE
 from collector_core.faults import Budget, Faults
 from collector_core.paging import pages
+from collector_core.state_table import Kind, StateTable
 from ec2_ebs_state.collect import IMPAIRED, NOT_FOUND_CODE, volume_and_snapshot_datums
-from ec2_state_events.events import Kind
-from ec2_state_events.store import Store
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -55,13 +54,13 @@ IMPAIRED_FILTERS = ("instance-status.status", "system-status.status")
 
 
 def collect_from_table(
-    ec2: EC2Client, store: Store, watch: Sequence[str], *, budget: Budget, faults: Faults
+    ec2: EC2Client, table: StateTable, watch: Sequence[str], *, budget: Budget, faults: Faults
 ) -> list[Datum]:
     """The same datums as `collect.collect` (health excluded); each call's failure loses only its own."""
     datums: list[Datum] = []
     try:
         budget.check("Query")
-        counts = store.counts()
+        counts = table.counts()
     except Exception as exc:  # any failure of one call loses only the metrics it feeds
         faults.record("Query", exc)
     else:
@@ -74,7 +73,7 @@ def collect_from_table(
     if watch:
         try:
             budget.check("BatchGetItem")
-            states = store.states(Kind.INSTANCE, watch)
+            states = table.states(Kind.INSTANCE, watch)
         except Exception as exc:
             faults.record("BatchGetItem", exc)
         else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,16 +11,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from collector_core.catalogue import Collector
 from collector_core.clients import client_config, cloudwatch_client, dynamodb_client, ec2_client
+from collector_core.container import PerContainer
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
-from collector_core.runner import run_sample
-from collector_core.sample import Clock, Sample
-from collector_core.settings import Settings, StateSource, load_settings
-from collector_core.sinks import Sink, make_sink
+from collector_core.runner import SampleRuntime, handle_sample
+from collector_core.sample import Clock
+from collector_core.settings import Settings, StateSource
+from collector_core.sinks import make_sink
+from collector_core.state_table import StateTable
+from collector_core.xml_counting import install
 from ec2_ebs_state.collect import FleetWatch, collect
 from ec2_ebs_state.from_table import collect_from_table
-from ec2_ebs_state.xml_counting import install
-from ec2_state_events.store import Store
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -32,52 +31,42 @@ logger = Logger()
 clock: Clock = time.time
 
 
-@dataclass(frozen=True)
-class Runtime:
-    """What a container keeps between invocations: config, client, sink, the last fleet size."""
+@dataclass(frozen=True, kw_only=True)
+class Runtime(SampleRuntime):
+    """The EC2 client, the last fleet size and (events mode) the state table, besides the settings
+    and the sink."""
 
-    settings: Settings
     ec2: EC2Client
-    sink: Sink
     fleet: FleetWatch
-    store: Store | None = None  # events mode: the state table
+    table: StateTable | None = None
 
 
-@functools.cache
-def runtime() -> Runtime:
-    """Built on the first invocation of a container; a bad setting fails it with SettingsError."""
-    settings = load_settings(os.environ, Collector.EC2_EBS_STATE)
+def build_runtime(settings: Settings) -> Runtime:
     config = client_config(settings.period_seconds)
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
-    # The two large listings are counted from their XML (ec2_ebs_state.xml_counting): 7-10x less
-    # CPU than botocore's parse (bench/ec2_parsing).
-    store = None
+    table = None
     if settings.ec2_state_source is StateSource.EVENTS:
         # Same bounds as the EC2 calls: the Query must fit the sample's period too.
-        store = Store(dynamodb_client(config), settings.state_table)
-    return Runtime(settings, install(ec2_client(config)), sink, FleetWatch(), store)
+        table = StateTable(dynamodb_client(config), settings.state_table)
+    # The two large listings are counted from their XML (collector_core.xml_counting): 7-10x less
+    # CPU than botocore's parse (bench/ec2_parsing).
+    return Runtime(
+        settings=settings, sink=sink, ec2=install(ec2_client(config)), fleet=FleetWatch(), table=table
+    )
+
+
+runtime = PerContainer(Collector.EC2_EBS_STATE, build_runtime)
+
+
+def collect_ec2(rt: Runtime, budget: Budget, faults: Faults) -> list[Datum]:
+    if rt.table is not None:
+        watch = rt.settings.watch_instance_ids
+        return collect_from_table(rt.ec2, rt.table, watch, budget=budget, faults=faults)
+    return collect(rt.ec2, rt.settings, budget=budget, faults=faults, fleet=rt.fleet)
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    started = clock()  # before anything else: SampleDelay measures from here
-    sample = Sample.from_event(event)
-    rt = runtime()
-
-    def collect_ec2(budget: Budget, faults: Faults) -> list[Datum]:
-        if rt.store is not None:
-            watch = rt.settings.watch_instance_ids
-            return collect_from_table(rt.ec2, rt.store, watch, budget=budget, faults=faults)
-        return collect(rt.ec2, rt.settings, budget=budget, faults=faults, fleet=rt.fleet)
-
-    summary = run_sample(
-        sample,
-        started,
-        collector=Collector.EC2_EBS_STATE,
-        settings=rt.settings,
-        sink=rt.sink,
-        collect=collect_ec2,
-        clock=clock,
-        logger=logger,
+    return handle_sample(
+        event, runtime, collect_ec2, collector=Collector.EC2_EBS_STATE, clock=clock, logger=logger
     )
-    return summary.as_dict()

@@ -28,10 +28,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
+from collector_core.state_table import Kind
 
 INSTANCE_DETAIL_TYPE = "EC2 Instance State-change Notification"
 VOLUME_DETAIL_TYPE = "EBS Volume Notification"
@@ -73,11 +73,6 @@ API_CALL_STATES: dict[str, str] = {
     "DetachVolume": "available",
 }
 API_CALLS = sorted(API_CALL_STATES)
-
-
-class Kind(StrEnum):
-    INSTANCE = "instance"
-    VOLUME = "volume"
 
 
 STATES: dict[Kind, tuple[str, ...]] = {Kind.INSTANCE: INSTANCE_STATES, Kind.VOLUME: VOLUME_STATES}

@@ -5,25 +5,30 @@ returned. An event that carries nothing the table keeps is acknowledged and logg
 
 from __future__ import annotations
 
-import functools
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from collector_core import env_names
+from collector_core.catalogue import Collector
 from collector_core.clients import dynamodb_client, event_client_config
+from collector_core.container import PerContainer
+from collector_core.settings import Settings, SettingsError
 from ec2_state_events.events import Ignored, read_event
 from ec2_state_events.store import PARTITION_KEY_MAX_BYTES, Store, key_fits
 
 logger = Logger()
 
 
-@functools.cache
-def store() -> Store:
+def build_store(settings: Settings) -> Store:
     """One client per container; the table name comes from the stack."""
-    return Store(dynamodb_client(event_client_config()), os.environ[env_names.STATE_TABLE_NAME])
+    if not settings.state_table:
+        raise SettingsError(env_names.STATE_TABLE_NAME, "", "the state table's name")
+    return Store(dynamodb_client(event_client_config()), settings.state_table)
+
+
+store = PerContainer(Collector.EC2_EBS_STATE, build_store)
 
 
 @logger.inject_lambda_context

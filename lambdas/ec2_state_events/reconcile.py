@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 from collector_core.ec2_budget import INSTANCE_STATUS_PAGE_SIZE, VOLUME_PAGE_SIZE
 from collector_core.faults import Budget
 from collector_core.paging import pages
-from ec2_state_events.events import GONE, RANKS, Kind
+from collector_core.state_table import Kind
+from ec2_state_events.events import GONE, RANKS
 from ec2_state_events.store import MAX_ACTIONS, Change, Store, Stored
 
 if TYPE_CHECKING:

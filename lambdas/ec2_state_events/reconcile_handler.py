@@ -4,8 +4,6 @@ how much it had to repair."""
 
 from __future__ import annotations
 
-import functools
-import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,12 +13,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from collector_core.catalogue import STATE_REPAIRS, Collector
 from collector_core.clients import cloudwatch_client, dynamodb_client, ec2_client, event_client_config
+from collector_core.container import PerContainer
 from collector_core.datum import datum
 from collector_core.faults import Budget
 from collector_core.sample import Clock
-from collector_core.settings import Settings, load_settings
+from collector_core.settings import Settings
 from collector_core.sinks import Sink, make_sink
-from ec2_ebs_state.xml_counting import install
+from collector_core.xml_counting import install
 from ec2_state_events.reconcile import reconcile
 from ec2_state_events.store import Store
 
@@ -42,9 +41,7 @@ class Runtime:
     sink: Sink
 
 
-@functools.cache
-def runtime() -> Runtime:
-    settings = load_settings(os.environ, Collector.EC2_EBS_STATE)
+def build_runtime(settings: Settings) -> Runtime:
     config = event_client_config()
     return Runtime(
         settings,
@@ -52,6 +49,9 @@ def runtime() -> Runtime:
         Store(dynamodb_client(config), settings.state_table),
         make_sink(settings, logger, lambda: cloudwatch_client(config)),
     )
+
+
+runtime = PerContainer(Collector.EC2_EBS_STATE, build_runtime)
 
 
 @logger.inject_lambda_context

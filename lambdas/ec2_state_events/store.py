@@ -48,14 +48,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ec2_state_events.events import GONE, STATES, Kind, StateEvent
+from collector_core.state_table import COUNTERS_PK, STATE_SK, Kind, StateTable, counter_sk, resource_pk
+from ec2_state_events.events import GONE, STATES, StateEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-COUNTERS_PK = "counters"
 SEEDED_PK, SEEDED_SK = "meta", "seeded"
-STATE_SK = "state"
 COUNTER_SHARDS = 10
 # TransactWriteItems takes at most 100 actions and no two on one item: a batch of changes leaves
 # room for every counter item it can touch at most once (2 per change in the worst case).
@@ -71,10 +70,6 @@ _RETRYABLE_REASONS = {"ConditionalCheckFailed", "TransactionConflict", "None"}
 PARTITION_KEY_MAX_BYTES = 2048
 
 
-def resource_pk(kind: Kind, resource_id: str) -> str:
-    return f"{kind.value}#{resource_id}"
-
-
 def key_fits(kind: Kind, resource_id: str) -> bool:
     """Whether the resource's item key is within DynamoDB's partition key size (UTF-8 bytes)."""
     return len(resource_pk(kind, resource_id).encode()) <= PARTITION_KEY_MAX_BYTES
@@ -82,10 +77,6 @@ def key_fits(kind: Kind, resource_id: str) -> bool:
 
 def shard(resource_id: str) -> int:
     return zlib.crc32(resource_id.encode()) % COUNTER_SHARDS
-
-
-def counter_sk(kind: Kind, state: str, shard_no: int) -> str:
-    return f"{kind.value}#{state}#{shard_no}"
 
 
 @dataclass(frozen=True)
@@ -108,12 +99,12 @@ class Change:
     event_id: str = ""
 
 
-class Store:
-    """The table's items and counters, through one DynamoDB client (bounded, standard retries)."""
+class Store(StateTable):
+    """The table's items and counters, through one DynamoDB client (bounded, standard retries); the
+    reads the collector also makes (`counts`, `states`) are StateTable's."""
 
     def __init__(self, dynamodb: DynamoDBClient, table: str, clock: Callable[[], float] = time.time) -> None:
-        self.dynamodb = dynamodb
-        self.table = table
+        super().__init__(dynamodb, table)
         self.clock = clock
 
     def read(self, kind: Kind, resource_id: str) -> Stored | None:
@@ -208,38 +199,6 @@ class Store:
     def mark_seeded(self) -> None:
         item = {"pk": {"S": SEEDED_PK}, "sk": {"S": SEEDED_SK}, "at": {"N": str(int(self.clock()))}}
         self.dynamodb.put_item(TableName=self.table, Item=item)
-
-    def counts(self) -> dict[Kind, Counter[str]]:
-        """Every state's count: one Query on the counters partition (paginated; one page in practice)."""
-        counts: dict[Kind, Counter[str]] = {kind: Counter() for kind in Kind}
-        for page in self.dynamodb.get_paginator("query").paginate(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": COUNTERS_PK}},
-        ):
-            for item in page.get("Items", []):
-                kind_name, state, _ = item["sk"]["S"].split("#")
-                counts[Kind(kind_name)][state] += int(item["n"]["N"])
-        return counts
-
-    def states(self, kind: Kind, resource_ids: Sequence[str]) -> dict[str, str]:
-        """The stored state of each of a few resources (the watch list): BatchGetItem, 100 keys a call,
-        unprocessed keys asked again (the client's standard retries bound the throttled case)."""
-        found: dict[str, str] = {}
-        for start in range(0, len(resource_ids), 100):
-            keys: list[Any] = [
-                {"pk": {"S": resource_pk(kind, r)}, "sk": {"S": STATE_SK}}
-                for r in resource_ids[start : start + 100]
-            ]
-            for _ in range(MAX_ATTEMPTS):
-                answer = self.dynamodb.batch_get_item(RequestItems={self.table: {"Keys": keys}})
-                for item in answer.get("Responses", {}).get(self.table, []):
-                    found[item["pk"]["S"].partition("#")[2]] = item["state"]["S"]
-                unprocessed: Any = answer.get("UnprocessedKeys") or {}
-                keys = list((unprocessed.get(self.table) or {}).get("Keys", []))
-                if not keys:
-                    break
-        return found
 
     def items(self) -> Iterable[tuple[Kind, str, Stored]]:
         """Every resource item (the reconcile's full read), page by page."""

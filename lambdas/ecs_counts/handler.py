@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,12 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from collector_core.catalogue import Collector
 from collector_core.clients import client_config, cloudwatch_client, ecs_client
+from collector_core.container import PerContainer
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
-from collector_core.runner import run_sample
-from collector_core.sample import Clock, Sample
-from collector_core.settings import Settings, load_settings
-from collector_core.sinks import Sink, make_sink
+from collector_core.runner import SampleRuntime, handle_sample
+from collector_core.sample import Clock
+from collector_core.settings import Settings
+from collector_core.sinks import make_sink
 from ecs_counts.collect import ClusterCache, collect
 
 if TYPE_CHECKING:
@@ -29,42 +28,29 @@ logger = Logger()
 clock: Clock = time.time
 
 
-@dataclass(frozen=True)
-class Runtime:
-    """What a container keeps between invocations: config, clients, sink, the cluster list."""
+@dataclass(frozen=True, kw_only=True)
+class Runtime(SampleRuntime):
+    """The ECS client and the cluster list, besides the settings and the sink."""
 
-    settings: Settings
     ecs: ECSClient
-    sink: Sink
     clusters: ClusterCache
 
 
-@functools.cache
-def runtime() -> Runtime:
-    """Built on the first invocation of a container; a bad setting fails it with SettingsError."""
-    settings = load_settings(os.environ, Collector.ECS_COUNTS)
+def build_runtime(settings: Settings) -> Runtime:
     config = client_config(settings.period_seconds)
     sink = make_sink(settings, logger, lambda: cloudwatch_client(config))
-    return Runtime(settings, ecs_client(config), sink, ClusterCache())
+    return Runtime(settings=settings, sink=sink, ecs=ecs_client(config), clusters=ClusterCache())
+
+
+runtime = PerContainer(Collector.ECS_COUNTS, build_runtime)
+
+
+def collect_ecs(rt: Runtime, budget: Budget, faults: Faults) -> list[Datum]:
+    return collect(rt.ecs, rt.settings, cache=rt.clusters, clock=clock, budget=budget, faults=faults)
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    started = clock()  # before anything else: SampleDelay measures from here
-    sample = Sample.from_event(event)
-    rt = runtime()
-
-    def collect_ecs(budget: Budget, faults: Faults) -> list[Datum]:
-        return collect(rt.ecs, rt.settings, cache=rt.clusters, clock=clock, budget=budget, faults=faults)
-
-    summary = run_sample(
-        sample,
-        started,
-        collector=Collector.ECS_COUNTS,
-        settings=rt.settings,
-        sink=rt.sink,
-        collect=collect_ecs,
-        clock=clock,
-        logger=logger,
+    return handle_sample(
+        event, runtime, collect_ecs, collector=Collector.ECS_COUNTS, clock=clock, logger=logger
     )
-    return summary.as_dict()

@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.alarm_catalogue import ALARM_ID_METADATA, AlarmSpec, Comparison, Missing
+from stacks.alarm_spec import ALARM_ID_METADATA, AlarmSpec, Comparison, Missing
 
 _COMPARISONS = {
     Comparison.GREATER: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -11,7 +11,7 @@ from constructs import Construct
 from collector_core import catalogue as cat
 from collector_core.catalogue import Group, MetricSpec
 from collector_core.collectors import COLLECTORS
-from stacks.deployment_config import DeploymentConfig
+from stacks.config_model import DeploymentConfig
 
 ONE_SECOND = Duration.seconds(1)
 # Sample delay is a latency: its tail matters more than its mean.

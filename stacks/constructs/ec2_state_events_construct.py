@@ -1,5 +1,5 @@
 """Events mode (`ec2StateSource: "events"`): the state table, the rules that feed it, the event
-function, the reconcile job, and the collector's read grant.
+function and the reconcile job.
 
 - Table: on demand (pay per request: a fleet's churn is bursty and mostly idle). No physical name and
   RemovalPolicy.DESTROY: the table holds only state the reconcile job rebuilds in one run (its first
@@ -20,8 +20,10 @@ function, the reconcile job, and the collector's read grant.
   dead-letter queue); when the function itself fails, Lambda's asynchronous invocation retries
   twice and then sends the event, with the error, to the same queue (its on-failure destination).
   The Ec2StateEventsFailed alarm pages while the queue holds a message; the queue keeps them 14 days.
-- Functions: each with its own role and log group, like the collectors. The event function may write
-  the table only inside a transaction (dynamodb:EnclosingOperation); the reconcile reads it whole.
+- Functions: built by the stack's function factory, like the collectors (own role and log group).
+  The event function may write the table only inside a transaction (dynamodb:EnclosingOperation);
+  the reconcile reads it whole. The collector's read of the table is granted by the collectors'
+  construct, which owns that function (`.table` is handed to it).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -47,10 +48,9 @@ from ec2_state_events.events import (
     VOLUME_DETAIL_TYPE,
     VOLUME_NOTIFICATIONS,
 )
-from stacks.constructs.collectors_construct import CHECKOV_FUNCTION_SKIPS, RUNTIME
-from stacks.deployment_config import DeploymentConfig
-from stacks.log_retention import RETENTION_DAYS
-from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
+from stacks.config_model import DeploymentConfig
+from stacks.constructs.function_factory import FunctionFactory, FunctionSpec, metric_publishing_statements
+from stacks.nag import acknowledge, skip_checkov
 
 EVENT_HANDLER = "ec2_state_events.handler.handler"
 RECONCILE_HANDLER = "ec2_state_events.reconcile_handler.handler"
@@ -63,6 +63,9 @@ FAILURES_RETENTION_DAYS = 14
 # resource's re-reads with the client's retries.
 EVENT_TIMEOUT_SECONDS = 30
 EVENT_MEMORY_MB = 256
+# Lambda's START/END/REPORT lines (INFO) are not written, whatever `lambdaSystemLogLevel` says for
+# the collectors: one event function invocation per state change would log three lines each.
+EVENTS_SYSTEM_LOG_LEVEL = "WARN"
 # The reconcile lists the whole fleet and scans the table: at 100,000 instances + 100,000 volumes
 # about 3.5 s of listing CPU on a full vCPU (collector_core.ec2_budget), and a scan of the same
 # size, so 1,024 MB (0.58 vCPU) finishes in well under a minute; the timeout keeps two runs apart.
@@ -110,7 +113,7 @@ def reconcile_timeout_seconds(minutes: int) -> int:
 
 
 class Ec2StateEvents(Construct):
-    """`.table`, `.event_function`, `.reconcile_function`, `.rules`; grants `collector` its reads."""
+    """`.table`, `.event_function`, `.reconcile_function`, `.failures` (the queue), `.rules`."""
 
     def __init__(
         self,
@@ -118,9 +121,7 @@ class Ec2StateEvents(Construct):
         construct_id: str,
         *,
         config: DeploymentConfig,
-        code: lambda_.Code,
-        layer: lambda_.ILayerVersion,
-        collector: lambda_.Function,
+        factory: FunctionFactory,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -136,60 +137,71 @@ class Ec2StateEvents(Construct):
         for check_id, reason in CHECKOV_TABLE_SKIPS.items():
             skip_checkov(self.table, check_id, reason)
         table_env = {env_names.STATE_TABLE_NAME: self.table.table_name}
-        self.event_function = self._function(
+        self.event_function = factory.function(
+            self,
             "EventFunction",
-            config,
-            code,
-            layer,
-            handler=EVENT_HANDLER,
-            memory=EVENT_MEMORY_MB,
-            timeout=EVENT_TIMEOUT_SECONDS,
-            description="Applies EC2/EBS state events to the state table",
-            statements=[
-                iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn]),
-                iam.PolicyStatement(
-                    actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
-                    resources=[self.table.table_arn],
-                    # Writes only inside a transaction: an item never changes without its counters.
-                    # EnclosingOperation is single-valued, so plain StringEquals (no set operator).
-                    conditions={"StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}},
-                ),
-            ],
-            environment=table_env,
+            FunctionSpec(
+                handler=EVENT_HANDLER,
+                service="EventFunction",
+                memory_mb=EVENT_MEMORY_MB,
+                timeout_seconds=EVENT_TIMEOUT_SECONDS,
+                description="Applies EC2/EBS state events to the state table",
+                role_description="EventFunction: the state table and its own logs",
+                statements=[
+                    iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn]),
+                    iam.PolicyStatement(
+                        actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                        resources=[self.table.table_arn],
+                        # Writes only inside a transaction: an item never changes without its counters.
+                        # EnclosingOperation is single-valued, so plain StringEquals (no set operator).
+                        conditions={"StringEquals": {"dynamodb:EnclosingOperation": "TransactWriteItems"}},
+                    ),
+                ],
+                environment=table_env,
+                system_log_level=EVENTS_SYSTEM_LOG_LEVEL,
+                dead_letter_reason=EVENT_DLQ_REASON,
+            ),
         )
-        self.reconcile_function = self._function(
+        self.reconcile_function = factory.function(
+            self,
             "ReconcileFunction",
-            config,
-            code,
-            layer,
-            handler=RECONCILE_HANDLER,
-            memory=RECONCILE_MEMORY_MB,
-            timeout=reconcile_timeout_seconds(config.reconcile_minutes),
-            description=f"Repairs the state table from a full count every {config.reconcile_minutes} min",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                    resources=[self.table.table_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["ec2:DescribeInstanceStatus", "ec2:DescribeVolumes"],
-                    # EC2 Describe* actions support no resource-level permissions.
-                    resources=["*"],
-                ),
-                *_metric_statements(config),
-            ],
-            environment={
-                **table_env,
-                env_names.METRICS_NAMESPACE: config.namespace,
-                env_names.METRICS_SINK: config.sink,
-                env_names.EC2_STATE_SOURCE: "events",
-            },
-        )
-        acknowledge(
-            self.reconcile_function.role or self.reconcile_function,
-            "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-            "EC2 DescribeInstanceStatus/DescribeVolumes have no resource-level permissions; PutMetricData "
-            "(api sink) is scoped by its cloudwatch:namespace condition.",
+            FunctionSpec(
+                handler=RECONCILE_HANDLER,
+                service="ReconcileFunction",
+                memory_mb=RECONCILE_MEMORY_MB,
+                timeout_seconds=reconcile_timeout_seconds(config.reconcile_minutes),
+                description=f"Repairs the state table from a full count every {config.reconcile_minutes} min",
+                role_description="ReconcileFunction: the state table and its own logs",
+                statements=[
+                    iam.PolicyStatement(
+                        actions=[
+                            "dynamodb:GetItem",
+                            "dynamodb:Scan",
+                            "dynamodb:PutItem",
+                            "dynamodb:UpdateItem",
+                        ],
+                        resources=[self.table.table_arn],
+                    ),
+                    iam.PolicyStatement(
+                        actions=["ec2:DescribeInstanceStatus", "ec2:DescribeVolumes"],
+                        # EC2 Describe* actions support no resource-level permissions.
+                        resources=["*"],
+                    ),
+                    *metric_publishing_statements(config),
+                ],
+                environment={
+                    **table_env,
+                    env_names.METRICS_NAMESPACE: config.namespace,
+                    env_names.METRICS_SINK: config.sink,
+                    env_names.EC2_STATE_SOURCE: "events",
+                },
+                wildcard_reasons={
+                    "Resource::*": "EC2 DescribeInstanceStatus/DescribeVolumes have no resource-level "
+                    "permissions; PutMetricData (api sink) is scoped by its cloudwatch:namespace condition."
+                },
+                system_log_level=EVENTS_SYSTEM_LOG_LEVEL,
+                dead_letter_reason=RECONCILE_DLQ_REASON,
+            ),
         )
         self.failures = sqs.Queue(
             self,
@@ -249,83 +261,6 @@ class Ec2StateEvents(Construct):
             "reconcile": reconcile_rule,
         }
         Annotations.of(self).add_info(FRESHNESS_NOTE.format(minutes=config.reconcile_minutes))
-        # The collector reads the counters (Query) and the watched instances (BatchGetItem) only.
-        collector.add_environment(env_names.EC2_STATE_SOURCE, "events")
-        collector.add_environment(env_names.STATE_TABLE_NAME, self.table.table_name)
-        collector.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:Query", "dynamodb:BatchGetItem"], resources=[self.table.table_arn]
-            )
-        )
-
-    def _function(
-        self,
-        cid: str,
-        config: DeploymentConfig,
-        code: lambda_.Code,
-        layer: lambda_.ILayerVersion,
-        *,
-        handler: str,
-        memory: int,
-        timeout: int,
-        description: str,
-        statements: list[iam.PolicyStatement],
-        environment: dict[str, str],
-    ) -> lambda_.Function:
-        log_group = logs.LogGroup(self, f"{cid}Logs", retention=RETENTION_DAYS[config.log_retention_days])
-        role = iam.Role(
-            self,
-            f"{cid}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{cid}: the state table and its own logs",
-        )
-        log_group.grant_write(role)
-        for statement in statements:
-            role.add_to_policy(statement)
-        function = lambda_.Function(
-            self,
-            cid,
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=handler,
-            code=code,
-            layers=[layer],
-            role=role,
-            memory_size=memory,
-            timeout=Duration.seconds(timeout),
-            log_group=log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            description=description,
-            environment={
-                **environment,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                "POWERTOOLS_SERVICE_NAME": f"highres-{cid}",
-            },
-        )
-        function.node.add_dependency(role)
-        for check_id, reason in CHECKOV_FUNCTION_SKIPS.items():
-            if check_id != "CKV_AWS_116":
-                skip_checkov(function, check_id, reason)
-        skip_checkov(
-            function, "CKV_AWS_116", EVENT_DLQ_REASON if handler == EVENT_HANDLER else RECONCILE_DLQ_REASON
-        )
-        skip_checkov(log_group, "CKV_AWS_158", LOG_GROUP_KMS_REASON)
-        return function
-
-
-def _metric_statements(config: DeploymentConfig) -> list[iam.PolicyStatement]:
-    if config.sink != "api":
-        return []
-    return [
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            # PutMetricData has no resource type; the namespace condition is the scope.
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": config.namespace}},
-        )
-    ]
 
 
 @jsii.implements(lambda_.IDestination)

@@ -14,7 +14,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from collector_core.catalogue import Collector
-from stacks.deployment_config import DeploymentConfig
+from stacks.config_model import DeploymentConfig
 from stacks.log_retention import RETENTION_DAYS
 from stacks.nag import LOG_GROUP_KMS_REASON, acknowledge, skip_checkov
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, render_sampler_definition

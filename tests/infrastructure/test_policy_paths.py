@@ -457,17 +457,14 @@ def run_function(
     if table and table not in setup.list_tables()["TableNames"]:
         create_state_table(setup, table)
     second = recent_minute() + timedelta(seconds=5)
-    cache = module.store if module is state_event_handler else module.runtime
+    container = module.store if module is state_event_handler else module.runtime
     if module is state_event_handler:
         event: dict[str, Any] = instance_event("i-0123456789abcdef0", "running", second.timestamp())
     else:
         monkeypatch.setattr(module, "clock", lambda: second.timestamp() + 0.1)
         event = event_for(recent_minute(), 5)
-    cache.cache_clear()
-    try:
-        module.handler(event, lambda_context())
-    finally:
-        cache.cache_clear()
+    container.reset()  # a fresh container: every call it needs is made, and recorded, here
+    module.handler(event, lambda_context())
 
 
 def destination_requests(resolver: TemplateResolver, function_id: str) -> list[Request]:

@@ -16,8 +16,8 @@ from collector_core.catalogue import INSTANCE_STATES, VOLUME_STATES
 from collector_core.clients import client_config, ec2_client
 from collector_core.faults import Budget, Faults
 from collector_core.settings import Settings
+from collector_core.xml_counting import install
 from ec2_ebs_state.collect import collect
-from ec2_ebs_state.xml_counting import install
 from synthesis.handler_runner import moto_volume_statuses
 from tests.collector_fixtures import (
     ACCOUNT,

@@ -48,12 +48,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         env_names.ECS_CLUSTERS,
     ):
         monkeypatch.delenv(name, raising=False)
-    ecs_handler.runtime.cache_clear()
-    ec2_handler.runtime.cache_clear()
+    # Each test is a fresh container: no clients or cluster list from another test's account.
+    ecs_handler.runtime.reset()
+    ec2_handler.runtime.reset()
     with mock_aws():
         yield
-    ecs_handler.runtime.cache_clear()
-    ec2_handler.runtime.cache_clear()
 
 
 @pytest.fixture
@@ -158,8 +157,7 @@ def test_collector_handler_both_sinks_write_the_same_datums_for_one_sample(
     emf_points = points_from_emf(emf_documents(capsys.readouterr().out))
     recorder = RecordingCloudWatch()
     monkeypatch.setattr(ecs_handler, "cloudwatch_client", lambda config: recorder)
-    monkeypatch.setenv(env_names.METRICS_SINK, "api")
-    ecs_handler.runtime.cache_clear()
+    monkeypatch.setenv(env_names.METRICS_SINK, "api")  # the next invocation's runtime has the api sink
     api_result = ecs_handler.handler(event, lambda_context())
 
     assert emf_points == recorder.points() == ecs_points(second)

@@ -23,9 +23,9 @@ from collector_core.runner import run_sample
 from collector_core.sample import Sample
 from collector_core.settings import Settings
 from collector_core.sinks import SinkResult
+from collector_core.xml_counting import install
 from ec2_ebs_state.collect import FleetWatch
 from ec2_ebs_state.collect import collect as collect_ec2
-from ec2_ebs_state.xml_counting import install
 from ecs_counts.collect import ClusterCache
 from ecs_counts.collect import collect as collect_ecs
 from tests.aws_responses import (

@@ -12,7 +12,8 @@ import boto3
 import pytest
 
 from collector_core.catalogue import INSTANCE_STATES
-from ec2_state_events.events import GONE, Ignored, Kind, StateEvent, parse_event, read_event
+from collector_core.state_table import Kind
+from ec2_state_events.events import GONE, Ignored, StateEvent, parse_event, read_event
 from ec2_state_events.store import COUNTER_SHARDS, Change, Store, Stored
 from tests.state_events_support import (
     DOCUMENTED,
@@ -189,20 +190,17 @@ def test_event_handler_applies_a_state_event_and_acknowledges_others(
     from tests.collector_fixtures import lambda_context
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    # The handler's store is built from the environment this test sets (no cache to clear).
     monkeypatch.setenv(env_names.STATE_TABLE_NAME, create_state_table(dynamodb))
-    event_handler.store.cache_clear()
-    try:
-        event = instance_event("i-1", "running", T0)
-        assert event_handler.handler(event, lambda_context())["applied"] is True
-        assert event_handler.handler(event, lambda_context())["applied"] is False
-        failed_attach = volume_event("vol-1", "attachVolume", "failed", T0)
-        assert event_handler.handler(failed_attach, lambda_context()) == {
-            "applied": False,
-            "reason": "ignored",
-            "why": "volume notification attachVolume/failed changes no volume state",
-        }
-    finally:
-        event_handler.store.cache_clear()
+    event = instance_event("i-1", "running", T0)
+    assert event_handler.handler(event, lambda_context())["applied"] is True
+    assert event_handler.handler(event, lambda_context())["applied"] is False
+    failed_attach = volume_event("vol-1", "attachVolume", "failed", T0)
+    assert event_handler.handler(failed_attach, lambda_context()) == {
+        "applied": False,
+        "reason": "ignored",
+        "why": "volume notification attachVolume/failed changes no volume state",
+    }
 
 
 @pytest.fixture
@@ -213,11 +211,8 @@ def event_handler(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     monkeypatch.setenv(env_names.STATE_TABLE_NAME, create_state_table(dynamodb))
-    module.store.cache_clear()
-    try:
-        yield module, Store(dynamodb, TABLE)
-    finally:
-        module.store.cache_clear()
+    # The handler's store is built from the environment set here (no cache to clear).
+    yield module, Store(dynamodb, TABLE)
 
 
 def _without_volume_id(event: dict[str, Any]) -> dict[str, Any]:

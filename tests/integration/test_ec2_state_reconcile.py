@@ -17,10 +17,11 @@ from collector_core.clients import client_config, ec2_client
 from collector_core.datum import Datum
 from collector_core.faults import Budget, Faults
 from collector_core.settings import Settings
+from collector_core.state_table import Kind
+from collector_core.xml_counting import install
 from ec2_ebs_state.collect import collect
 from ec2_ebs_state.from_table import collect_from_table
-from ec2_ebs_state.xml_counting import install
-from ec2_state_events.events import GONE, Kind, parse_event
+from ec2_state_events.events import GONE, parse_event
 from ec2_state_events.reconcile import reconcile
 from ec2_state_events.store import Store
 from synthesis.handler_runner import moto_volume_statuses

@@ -1,4 +1,4 @@
-"""The streaming XML count (ec2_ebs_state.xml_counting) against botocore's full parse of moto's own
+"""The streaming XML count (collector_core.xml_counting) against botocore's full parse of moto's own
 answers (its namespace, whitespace and members)."""
 
 from __future__ import annotations

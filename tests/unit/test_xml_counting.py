@@ -1,4 +1,4 @@
-"""The streaming XML count (ec2_ebs_state.xml_counting) against botocore's full parse of the same
+"""The streaming XML count (collector_core.xml_counting) against botocore's full parse of the same
 bytes: on AWS's recorded bodies, bodies derived from them (pages, both namespaces, any element
 order, missing members); errors and unrecognised bodies stay botocore's. (On moto's bodies:
 tests/integration/test_xml_counting_moto.py.)"""
@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from collector_core.clients import client_config, ec2_client
-from ec2_ebs_state.xml_counting import LISTINGS, install
+from collector_core.xml_counting import LISTINGS, install
 from tests.aws_responses import (
     NEW_NAMESPACE,
     OLD_NAMESPACE,

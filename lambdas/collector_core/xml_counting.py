@@ -20,8 +20,8 @@ a body that is not XML) is also left untouched, so botocore parses it, or raises
 Robust to what AWS varies: the XML namespace is taken from the root element (AWS still answers
 with old API versions' namespaces), children are looked up by name, never by position, and an
 element AWS leaves out is left out of the projection, as botocore leaves it out of its parse.
-tests/test_xml_counting.py holds the projection equal to botocore's full parse on AWS's recorded
-bodies and on moto's.
+tests/unit/test_xml_counting.py holds the projection equal to botocore's full parse on AWS's
+recorded bodies and on moto's. Shared by the poll-mode collector and the events mode's reconcile job.
 """
 
 from __future__ import annotations
