@@ -11,8 +11,9 @@ from moto.sns.models import sns_backends
 
 from local.emulator import ACCOUNT, REGION, EmbeddedAws
 from ops.doctor import cli
-from ops.doctor.checks import OK, PROBLEM, Report, diagnose
+from ops.doctor.checks import diagnose
 from ops.doctor.clients import Clients
+from ops.doctor.report import OK, PROBLEM, Report
 from tests.doctor_fixtures import EMAIL, MINUTES, STACK, Deployed, deploy, recent_minute
 from tests.stack_helpers import SynthResult, synth
 
