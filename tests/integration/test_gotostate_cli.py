@@ -19,9 +19,11 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
+from ops.gotostate import apply
 from ops.gotostate import cli as gotostate
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.resume import Options, plan_resume, redrive_refusal
+from ops.gotostate.execution import redrive_refusal
+from ops.gotostate.resume import Options, plan_resume
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
@@ -396,6 +398,38 @@ def test_cli_human_output(emulator: Emulator, capsys: pytest.CaptureFixture[str]
     assert 'Resume input:   {"v":2}' in out
     assert "Readable-with-GoToState (created)" in out
     assert "aws stepfunctions start-execution" in out
+
+
+def test_cli_two_starts_in_the_same_second_both_start_and_say_which(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a failed run, and a clock that stays in one second (a script, an impatient re-run)
+    machine = emulator.create_machine(
+        "Twice",
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}},
+    )
+    failed = emulator.run(machine, {"w": 1})
+    second = datetime(2026, 12, 1, 22, 7, 54, tzinfo=UTC)
+
+    class OneSecond(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> OneSecond:
+            return cls.fromtimestamp(second.timestamp(), tz)
+
+    monkeypatch.setattr(apply, "datetime", OneSecond)
+    # when: the same command twice, back to back
+    runs = [run_cli(capsys, "--failed-execution-arn", failed, "--input", '{"v": 2}', "--start") for _ in "12"]
+    # then: both exit 0, each names the execution it started, and those are two executions
+    assert [code for code, _, _ in runs] == [0, 0], [err for _, _, err in runs]
+    started = [
+        line.split()[-1] for _, out, _ in runs for line in out.splitlines() if line.startswith("Started:")
+    ]
+    assert len(started) == len(set(started)) == 2
+    assert all(":Twice-with-GoToState:first-run-gotostate-20261201T220754Z-" in arn for arn in started)
+    assert all(len(arn.rsplit(":", 1)[-1]) <= 80 for arn in started)
+    assert "Twice-with-GoToState (created)" in runs[0][1] and "(unchanged)" in runs[1][1]
+    for arn in started:
+        assert emulator.wait(arn)["status"] == "SUCCEEDED"
 
 
 # --- redrive -----------------------------------------------------------------------------------
