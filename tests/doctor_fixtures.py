@@ -182,5 +182,37 @@ def _write_healthy_metrics(aws: EmbeddedAws, machine_arn: str, namespace: str, n
             cloudwatch.put_metric_data(Namespace=namespace, MetricData=datums[first : first + 1000])
 
 
+# What PutMetricAlarm takes back from DescribeAlarms when a person edits an alarm in the console.
+_EDITABLE = (
+    "AlarmDescription",
+    "ActionsEnabled",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "Dimensions",
+    "Period",
+    "Metrics",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+)
+
+
+def edit_alarm(
+    cloudwatch: Any, name: str, *, leave_out: tuple[str, ...] = (), **changes: Any
+) -> dict[str, Any]:
+    """PutMetricAlarm of the alarm as DescribeAlarms shows it, with `changes` and without the
+    fields in `leave_out` (which CloudWatch then sets to its defaults); returns it as it was."""
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    kept = {key: alarm[key] for key in _EDITABLE if alarm.get(key) not in (None, []) and key not in leave_out}
+    cloudwatch.put_metric_alarm(AlarmName=name, **{**kept, **changes})
+    return dict(alarm)
+
+
 def recent_minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)

@@ -20,7 +20,7 @@ from ops.doctor.checks import diagnose
 from ops.doctor.clients import Clients
 from ops.doctor.report import Report
 from stacks.deployment_config import load_config
-from tests.doctor_fixtures import EMAIL, STACK, Deployed, deploy, recent_minute
+from tests.doctor_fixtures import EMAIL, STACK, Deployed, deploy, edit_alarm, recent_minute
 from tests.stack_helpers import SynthResult, synth
 
 pytestmark = pytest.mark.e2e
@@ -89,20 +89,10 @@ def test_doctor_alarm_whose_missing_data_treatment_was_reset_is_a_problem(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A console edit that puts the alarm again without TreatMissingData gets CloudWatch's default.
-    cloudwatch = deployed.clients.cloudwatch
-    name = f"{STACK}-EbsVolumesInError"
-    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
-    assert alarm["TreatMissingData"] != "missing"
-    kept = ("MetricName", "Namespace", "Statistic", "Period", "Dimensions", "EvaluationPeriods")
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        **{key: alarm[key] for key in kept},
-        DatapointsToAlarm=alarm["DatapointsToAlarm"],
-        Threshold=alarm["Threshold"],
-        ComparisonOperator=alarm["ComparisonOperator"],
-        AlarmActions=alarm["AlarmActions"],
-        OKActions=alarm["OKActions"],
+    alarm = edit_alarm(
+        deployed.clients.cloudwatch, f"{STACK}-EbsVolumesInError", leave_out=("TreatMissingData",)
     )
+    assert alarm["TreatMissingData"] != "missing"
     code, findings = doctor(deployed, monkeypatch, capsys)
     assert code == 1
     assert problems(findings) == [
@@ -153,22 +143,12 @@ def test_doctor_deleted_alarm_topic_is_named_and_its_alarms_lead_nowhere(
 def test_doctor_messages_read_as_text_not_python(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloudwatch = deployed.clients.cloudwatch
     name = f"{STACK}-FleetRunningTasksLow"
-    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    (alarm,) = deployed.clients.cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     (query,) = alarm["Metrics"]
     other = f"{deployed.aws.topic_arn}-other"
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        Metrics=[{**query, "Expression": query["Expression"].replace("MIN(", "AVG("), "Period": 300}],
-        ComparisonOperator=alarm["ComparisonOperator"],
-        Threshold=alarm["Threshold"],
-        EvaluationPeriods=alarm["EvaluationPeriods"],
-        DatapointsToAlarm=alarm["DatapointsToAlarm"],
-        TreatMissingData=alarm["TreatMissingData"],
-        AlarmActions=[other],
-        OKActions=alarm["OKActions"],
-    )
+    edited = {**query, "Expression": query["Expression"].replace("MIN(", "AVG("), "Period": 300}
+    edit_alarm(deployed.clients.cloudwatch, name, Metrics=[edited], AlarmActions=[other])
     code, findings = doctor(deployed, monkeypatch, capsys)
     (problem,) = problems(findings)
     assert code == 1

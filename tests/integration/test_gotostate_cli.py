@@ -134,6 +134,13 @@ class StubbedSfn:
             "list_tags_for_resource", {"tags": [{"key": "team", "value": "a"}]}, {"resourceArn": MACHINE_ARN}
         )
 
+    def every_read(self, page_size: int = 1000, **described: Any) -> None:
+        """The reads of a plan, in order: the recorded history served `page_size` events a page."""
+        self.describe(**described)
+        self.machine()
+        self.ran()
+        self.history_pages(fixture_events(), page_size=page_size)
+
     def history_pages(self, events: list[dict[str, Any]], page_size: int) -> None:
         pages = [events[start : start + page_size] for start in range(0, len(events), page_size)]
         for number, page in enumerate(pages):
@@ -341,10 +348,7 @@ def test_cli_long_error_pages_are_cut_to_one_short_line() -> None:
 def test_cli_follows_next_token_on_every_page() -> None:
     # given the recorded 28-event history served 10 events a page (moto ignores nextToken)
     stubbed = StubbedSfn()
-    stubbed.describe()
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=10)
+    stubbed.every_read(page_size=10)
 
     with stubbed.stubber:
         result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
@@ -437,10 +441,7 @@ def test_cli_two_starts_in_the_same_second_both_start_and_say_which(
 
 def test_cli_redrive_when_eligible() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(redriveStatus="REDRIVABLE")
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(redriveStatus="REDRIVABLE")
     stubbed.stubber.add_response(
         "redrive_execution",
         {"redriveDate": datetime.now(UTC)},
@@ -475,10 +476,7 @@ def test_cli_redrive_refused_explains_and_falls_back(
     options: dict[str, Any], described: dict[str, Any], reason: str
 ) -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(**described)
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(**described)
 
     with stubbed.stubber:
         result = gotostate.run(
@@ -640,10 +638,7 @@ def test_cli_unavailable_execution_input_warns_when_the_definition_reads_it() ->
 
 def test_cli_execution_input_taken_from_the_history_when_describe_has_none() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe()
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read()
 
     with stubbed.stubber:
         result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
@@ -654,10 +649,7 @@ def test_cli_execution_input_taken_from_the_history_when_describe_has_none() -> 
 
 def test_cli_redrive_refused_when_execution_input_is_corrected() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(redriveStatus="REDRIVABLE")
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(redriveStatus="REDRIVABLE")
     options = Options(
         execution_arn=EXECUTION_ARN, redrive=True, dry_run=True, has_execution_input=True, execution_input={}
     )

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from rich.console import Console
 
-from cost.pricing import GET_METRIC_DATA_METRIC
+from collector_core.prices import GET_METRIC_DATA_METRIC
 from ops.board.sources import METRICS_PER_CALL, CloudWatchSource, Snapshot
 from ops.board.view import COLOURS, Board
 
