@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from local.emulator import EmbeddedAws
 from ops.doctor import cli, clients
@@ -156,6 +157,25 @@ def test_doctor_messages_read_as_text_not_python(
     assert f"Metrics should be {query['Expression']} (period 60 s), is " in problem
     for python_repr in ("['", "']", "('", "')", "None"):
         assert python_repr not in problem
+
+
+def test_doctor_a_check_whose_call_fails_is_reported_and_the_others_still_run(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ECS answers ListClusters with throttling even after the SDK's retries.
+    def throttled(**_: Any) -> None:
+        error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+        raise ClientError(error, "ListClusters")  # type: ignore[arg-type]
+
+    deployed.clients.ecs.meta.events.register("before-call.ecs.ListClusters", throttled)
+    code, findings = doctor(deployed, monkeypatch, capsys)
+    assert code == 1
+    assert problems(findings) == [
+        "clusters: could not check (ListClusters: ThrottlingException: Rate exceeded)"
+    ]
+    assert {"stack", "schedule", "executions", "samples", "alarm", "subscriptions"} <= {
+        f["check"] for f in findings
+    }
 
 
 @pytest.mark.parametrize(
