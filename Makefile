@@ -46,8 +46,9 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## unit: the pure tests of tests/unit alone (seconds; tests/README.md says what each layer may use)
 unit: setup
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest tests/unit
 
 ## demo: the whole pipeline, one real minute, on the embedded emulator
 demo: setup

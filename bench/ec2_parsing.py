@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.collector_cost import AMI, REGION, _CountingStdout, _empty_volume_status, fake_aws
+from bench.moto_account import AMI, REGION, CountingStdout, empty_volume_status, fake_aws
 from bench.replay import Answer, CallMeter, Recorded, Recorder, Replay, XmlPages
 from bench.report import table, write_result
 
@@ -121,7 +121,7 @@ def answers(recorded: dict[str, Recorded], repeat: int) -> dict[str, Answer]:
         "DescribeInstanceStatus": statuses,
         "DescribeVolumes": volumes,
         "DescribeVolumeStatus": XmlPages(
-            _empty_volume_status(recorded["DescribeSnapshots"]), "volumeStatusSet"
+            empty_volume_status(recorded["DescribeSnapshots"]), "volumeStatusSet"
         ),
         "DescribeSnapshots": XmlPages(recorded["DescribeSnapshots"], "snapshotSet"),
     }
@@ -138,7 +138,7 @@ def run_variant(variant: str, answer: dict[str, Answer], samples: int) -> dict[s
     meter = CallMeter().attach(client)
     sink, stdout, settings = (
         EmfSink("HighResMetrics", LOG),
-        _CountingStdout(),
+        CountingStdout(),
         Settings(period_seconds=PERIOD_S),
     )
     cpu: list[float] = []

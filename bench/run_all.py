@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from bench.report import REPO_ROOT, RESULTS_DIR, machine
@@ -122,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     if args.update_docs:
-        _update_docs(report)
+        update_docs(report)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -141,14 +142,16 @@ def _report(command: str, where: dict[str, Any], sections: list[tuple[str, str, 
     return "\n".join(lines) + "\n"
 
 
-def _update_docs(report: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+def update_docs(report: str, docs: Path = DOCS) -> None:
+    """Replace the generated section of `docs` (between BEGIN and END) with `report`, keeping the
+    hand-written text around it; `--update-docs` calls this with docs/BENCHMARKS.md."""
+    text = docs.read_text() if docs.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOCS} has no {BEGIN} ... {END} section to update")
+        raise SystemExit(f"{docs} has no {BEGIN} ... {END} section to update")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    DOCS.write_text(f"{head}{BEGIN}\n{report}{END}{tail}")
-    print(f"updated {DOCS.relative_to(REPO_ROOT)}")
+    docs.write_text(f"{head}{BEGIN}\n{report}{END}{tail}")
+    print(f"updated {docs.relative_to(REPO_ROOT) if docs.is_relative_to(REPO_ROOT) else docs}")
 
 
 if __name__ == "__main__":

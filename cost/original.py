@@ -19,11 +19,7 @@ from cost.items import (
 from cost.measure import (
     SampleOutput,
 )
-from cost.model import (
-    ingestion_items,
-    lambda_items,
-    standard_items,
-)
+from cost.service_items import ingestion_items, lambda_items, standard_items
 from cost.usage import executions_per_day
 
 

@@ -1,14 +1,15 @@
-"""Helpers for the collector tests: fake AWS env, EMF parsing against the spec, fault injection,
-pages over moto (which ignores MaxResults), and a normal form for datums from either sink."""
+"""Helpers for the collector tests: the fake AWS env (every test's), EMF parsing against the spec,
+fault injection, pages over moto (which ignores MaxResults), and a normal form for datums from
+either sink."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import jsonschema  # type: ignore[import-untyped]
@@ -20,6 +21,17 @@ from collector_core.datum import Datum
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# The tests' one fake AWS environment (every layer's: tests/conftest.py sets it for the session, a
+# subprocess gets it in its env): moto's credentials and one region, so no call can reach real AWS.
+FAKE_AWS_ENV: dict[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# What must not be inherited from the developer's shell: a profile or an endpoint of a real account.
+REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
 
 # The EMF document structure of the CloudWatch specification ("Specification: Embedded metric
 # format"): _aws.Timestamp (epoch ms, integer), _aws.CloudWatchMetrics[] of MetricDirectives with
@@ -101,17 +113,47 @@ class Point:
 
 
 def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Credentials and region for moto/Stubber clients; no real AWS call can leave."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
+    """FAKE_AWS_ENV for one test, and no Powertools settings leaking in from the environment."""
+    for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_DEV"):
+    for name in (
+        *REAL_AWS_VARIABLES,
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_DEV",
+    ):
         monkeypatch.delenv(name, raising=False)
+
+
+def read_at_one_second(
+    cloudwatch: Any,
+    metrics: Sequence[tuple[str, str, tuple[tuple[str, str], ...]]],
+    second: datetime,
+    window_s: int,
+) -> list[dict[str, Any]]:
+    """GetMetricData's result per (namespace, name, dimensions), at Period=1 and Maximum, within
+    `window_s` of `second`: what a 1-second dashboard reads back."""
+    queries: list[Any] = [
+        {
+            "Id": f"m{i}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": namespace,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in dimensions],
+                },
+                "Period": 1,
+                "Stat": "Maximum",
+            },
+        }
+        for i, (namespace, name, dimensions) in enumerate(metrics)
+    ]
+    results: list[dict[str, Any]] = cloudwatch.get_metric_data(
+        MetricDataQueries=queries,
+        StartTime=second - timedelta(seconds=window_s),
+        EndTime=second + timedelta(seconds=window_s),
+    )["MetricDataResults"]
+    return results
 
 
 def recent_minute() -> datetime:

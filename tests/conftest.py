@@ -1,4 +1,5 @@
-"""Shared test set-up: the project's own Node first on PATH, and no real AWS credentials ever."""
+"""Shared set-up of every test layer (unit/, integration/, infrastructure/, e2e/: tests/README.md says
+what each may use): the project's own Node first on PATH, and no real AWS credentials ever."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
+
+from tests.collector_fixtures import FAKE_AWS_ENV, REAL_AWS_VARIABLES, fake_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,11 +19,9 @@ os.environ["PATH"] = os.pathsep.join(
     [str(Path(sys.executable).parent), str(REPO_ROOT / "node_modules" / ".bin"), os.environ.get("PATH", "")]
 )
 # Nothing in the tests may reach AWS: fake credentials and a fixed region for every client.
-for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+for name in REAL_AWS_VARIABLES:
     os.environ.pop(name, None)
-os.environ["AWS_ACCESS_KEY_ID"] = "testing"
-os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ.update(FAKE_AWS_ENV)
 os.environ.setdefault("POWERTOOLS_DEV", "false")
 
 
@@ -29,7 +29,7 @@ os.environ.setdefault("POWERTOOLS_DEV", "false")
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every AWS call inside the test goes to moto, with fake credentials and no Powertools
     settings leaking in from the environment. (test_collector_handlers adds its own on top.)"""
-    from tests.collector_fixtures import fake_aws
+    from moto import mock_aws  # here, not at the top: the unit layer never imports moto
 
     fake_aws(monkeypatch)
     with mock_aws():

@@ -29,6 +29,8 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import ActionResult
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from tests.collector_fixtures import fake_aws
+
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -142,9 +144,8 @@ class Emulator:
 @contextmanager
 def emulated_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """moto with Step Functions really executing ASL, JSONata, and in-process Lambdas."""
-    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    fake_aws(monkeypatch)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SFN", raising=False)
     monkeypatch.setattr(moto_jsonata, "_eval_jsonata", lambda expr: jsonata.Jsonata(expr).evaluate(None))
     monkeypatch.setattr(
         StepFunctionResponse, "describe_state_machine_for_execution", _describe_state_machine_for_execution

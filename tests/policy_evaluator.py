@@ -220,14 +220,14 @@ def _arn(resolver: TemplateResolver, service: str, resource: str, *, region: boo
     return f"arn:{resolver.partition}:{service}:{where}:{resolver.account}:{resource}"
 
 
-def _role(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    name = _name(p, "RoleName", r, lid)
-    return name, {"Arn": _arn(r, "iam", f"role/{name}", region=False)}
+def _named_arn(name_property: str, service: str, prefix: str, *, region: bool = True) -> _Namer:
+    """A resource whose Ref is its name and whose Arn is `prefix` + that name under `service`."""
 
+    def namer(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        name = _name(p, name_property, r, lid)
+        return name, {"Arn": _arn(r, service, f"{prefix}{name}", region=region)}
 
-def _function(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    name = _name(p, "FunctionName", r, lid)
-    return name, {"Arn": _arn(r, "lambda", f"function:{name}")}
+    return namer
 
 
 def _log_group(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
@@ -252,21 +252,6 @@ def _key(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict
     return key_id, {"Arn": _arn(r, "kms", f"key/{key_id}"), "KeyId": key_id}
 
 
-def _rule(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    name = _name(p, "Name", r, lid)
-    return name, {"Arn": _arn(r, "events", f"rule/{name}")}
-
-
-def _table(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    name = _name(p, "TableName", r, lid)
-    return name, {"Arn": _arn(r, "dynamodb", f"table/{name}")}
-
-
-def _alarm(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    name = _name(p, "AlarmName", r, lid)
-    return name, {"Arn": _arn(r, "cloudwatch", f"alarm:{name}")}
-
-
 def _dashboard(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     return _name(p, "DashboardName", r, lid), {}
 
@@ -276,15 +261,15 @@ def _opaque(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, d
 
 
 _NAMERS: dict[str, _Namer] = {
-    "AWS::IAM::Role": _role,
-    "AWS::Lambda::Function": _function,
+    "AWS::IAM::Role": _named_arn("RoleName", "iam", "role/", region=False),
+    "AWS::Lambda::Function": _named_arn("FunctionName", "lambda", "function:"),
     "AWS::Logs::LogGroup": _log_group,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::SNS::Topic": _topic,
     "AWS::KMS::Key": _key,
-    "AWS::Events::Rule": _rule,
-    "AWS::CloudWatch::Alarm": _alarm,
-    "AWS::DynamoDB::Table": _table,
+    "AWS::Events::Rule": _named_arn("Name", "events", "rule/"),
+    "AWS::CloudWatch::Alarm": _named_arn("AlarmName", "cloudwatch", "alarm:"),
+    "AWS::DynamoDB::Table": _named_arn("TableName", "dynamodb", "table/"),
     "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::IAM::Policy": _opaque,
     "AWS::SNS::TopicPolicy": _opaque,

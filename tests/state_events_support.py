@@ -30,33 +30,34 @@ def _time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def instance_event(
-    instance_id: str, state: str, seconds: float, event_id: str | None = None
+def _ec2_event(
+    detail_type: str, resource: str, detail: dict[str, str], seconds: float, event_id: str | None
 ) -> dict[str, Any]:
+    """An EventBridge event from EC2 in the fake account, as the service delivers it."""
     return {
         "version": "0",
         "id": event_id or str(uuid.uuid4()),
-        "detail-type": "EC2 Instance State-change Notification",
+        "detail-type": detail_type,
         "source": "aws.ec2",
         "account": ACCOUNT,
         "time": _time(seconds),
         "region": REGION,
-        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
-        "detail": {"instance-id": instance_id, "state": state},
+        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:{resource}"],
+        "detail": detail,
     }
+
+
+def instance_event(
+    instance_id: str, state: str, seconds: float, event_id: str | None = None
+) -> dict[str, Any]:
+    detail = {"instance-id": instance_id, "state": state}
+    return _ec2_event(
+        "EC2 Instance State-change Notification", f"instance/{instance_id}", detail, seconds, event_id
+    )
 
 
 def volume_event(
     volume_id: str, event: str, result: str, seconds: float, event_id: str | None = None
 ) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": event_id or str(uuid.uuid4()),
-        "detail-type": "EBS Volume Notification",
-        "source": "aws.ec2",
-        "account": ACCOUNT,
-        "time": _time(seconds),
-        "region": REGION,
-        "resources": [f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume_id}"],
-        "detail": {"event": event, "result": result, "cause": "", "request-id": ""},
-    }
+    detail = {"event": event, "result": result, "cause": "", "request-id": ""}
+    return _ec2_event("EBS Volume Notification", f"volume/{volume_id}", detail, seconds, event_id)

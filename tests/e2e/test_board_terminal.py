@@ -22,6 +22,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.collector_fixtures import FAKE_AWS_ENV
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
@@ -123,13 +125,7 @@ def _seed(endpoint: str) -> None:
 
 def test_board_terminal_draws_survives_a_resize_and_stops_on_ctrl_c(moto_server: str) -> None:
     _seed(moto_server)
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
+    env = {**os.environ, **FAKE_AWS_ENV, "AWS_ENDPOINT_URL": moto_server}
     terminal = Terminal([sys.executable, "tools/board.py", "--refresh", "1"], env)
     try:
         # when: the first frame, then a resize to a smaller and a larger terminal

@@ -29,6 +29,7 @@ from tests.collector_fixtures import (
     fake_aws,
     lambda_context,
     points_from_emf,
+    read_at_one_second,
     recent_minute,
 )
 
@@ -79,6 +80,14 @@ def build_ecs() -> None:
     ecs.create_service(cluster="web", serviceName="api", taskDefinition="app", desiredCount=2)
 
 
+def web_with_its_service(monkeypatch: pytest.MonkeyPatch, second: datetime) -> None:
+    """Cluster web with service api, both watched; the ECS handler started 0.25 s into `second`."""
+    build_ecs()
+    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
+    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
+    started_after(monkeypatch, ecs_handler, second, 0.25)
+
+
 def ecs_points(second: datetime, namespace: str = DEFAULT_NAMESPACE) -> list[Point]:
     ms = int(second.timestamp()) * 1000
     web = (("ClusterName", "web"),)
@@ -106,10 +115,7 @@ def ecs_points(second: datetime, namespace: str = DEFAULT_NAMESPACE) -> list[Poi
 def test_collector_handler_ecs_writes_emf_stamped_with_the_sample_second(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], second: datetime
 ) -> None:
-    build_ecs()
-    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
-    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
-    started_after(monkeypatch, ecs_handler, second, 0.25)
+    web_with_its_service(monkeypatch, second)
 
     result = ecs_handler.handler(sample_event(second), lambda_context())
 
@@ -126,38 +132,17 @@ def test_collector_handler_ecs_writes_emf_stamped_with_the_sample_second(
 def test_collector_handler_ecs_api_sink_reads_back_at_one_second(
     monkeypatch: pytest.MonkeyPatch, second: datetime
 ) -> None:
-    build_ecs()
-    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
-    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
+    web_with_its_service(monkeypatch, second)
     monkeypatch.setenv(env_names.METRICS_SINK, "api")
     monkeypatch.setenv(env_names.METRICS_NAMESPACE, "Demo/HighRes")
-    started_after(monkeypatch, ecs_handler, second, 0.25)
 
     result = ecs_handler.handler(sample_event(second), lambda_context())
 
     expected = ecs_points(second, "Demo/HighRes")
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
-    queries: list[Any] = [
-        {
-            "Id": f"q{i}",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": p.namespace,
-                    "MetricName": p.name,
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in p.dimensions],
-                },
-                "Period": 1,
-                "Stat": "Maximum",
-            },
-        }
-        for i, p in enumerate(expected)
-    ]
-    answer = cloudwatch.get_metric_data(
-        MetricDataQueries=queries,
-        StartTime=second - timedelta(seconds=5),
-        EndTime=second + timedelta(seconds=5),
-    )
-    for p, r in zip(expected, answer["MetricDataResults"], strict=True):
+    metrics = [(p.namespace, p.name, p.dimensions) for p in expected]
+    results = read_at_one_second(cloudwatch, metrics, second, window_s=5)
+    for p, r in zip(expected, results, strict=True):
         assert (r["Timestamps"], r["Values"]) == ([second], [p.value]), p.name
     assert result == {"emitted": len(expected), "errors": [], "dropped": False}
 
@@ -166,10 +151,7 @@ def test_collector_handler_ecs_api_sink_reads_back_at_one_second(
 def test_collector_handler_both_sinks_write_the_same_datums_for_one_sample(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], second: datetime
 ) -> None:
-    build_ecs()
-    monkeypatch.setenv(env_names.ECS_CLUSTERS, "web")
-    monkeypatch.setenv(env_names.ECS_SERVICE_METRICS, "true")
-    started_after(monkeypatch, ecs_handler, second, 0.25)
+    web_with_its_service(monkeypatch, second)
     event = sample_event(second)
 
     emf_result = ecs_handler.handler(event, lambda_context())

@@ -24,6 +24,7 @@ from ops.gotostate import cli as gotostate
 from ops.gotostate.errors import GoToStateError
 from ops.gotostate.execution import redrive_refusal
 from ops.gotostate.resume import Options, plan_resume
+from tests.collector_fixtures import FAKE_AWS_ENV
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
@@ -753,9 +754,8 @@ def test_cli_silent_endpoint_gives_up_with_one_line_naming_it() -> None:
             if not key.startswith("AWS_") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
         }
         environment.update(
+            FAKE_AWS_ENV,
             AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
             AWS_CONFIG_FILE="/nonexistent/config",
             AWS_SHARED_CREDENTIALS_FILE="/nonexistent/credentials",
             NO_PROXY="127.0.0.1",

@@ -9,7 +9,7 @@ import pytest
 
 from collector_core.catalogue import Collector
 from collector_core.settings import Settings
-from cost import cli, items, measure, model, original, pricing, usage
+from cost import account_items, cli, items, measure, model, original, pricing, service_items, usage
 from tests.stack_helpers import SynthResult, synth
 
 
@@ -64,8 +64,10 @@ def test_estimate_express_duration_spans_the_minute_at_64_mb(default_estimate: i
 
 
 def test_estimate_express_memory_grows_past_64_mb_only_for_huge_definitions() -> None:
-    assert model.express_memory_mb(definition_bytes=160_000, input_bytes=40, branches=72) == 64
-    assert model.express_memory_mb(definition_bytes=20 * 1024 * 1024, input_bytes=40, branches=72) == 128
+    assert service_items.express_memory_mb(definition_bytes=160_000, input_bytes=40, branches=72) == 64
+    assert (
+        service_items.express_memory_mb(definition_bytes=20 * 1024 * 1024, input_bytes=40, branches=72) == 128
+    )
 
 
 def test_estimate_standard_transitions_are_counted_from_the_asl() -> None:
@@ -116,16 +118,16 @@ def test_estimate_api_sink_pays_put_metric_data_instead_of_emf_bytes(default: Sy
 
 
 def test_estimate_platform_log_lines_follow_the_logging_config() -> None:
-    assert model.platform_log({}) == ("Text", 256, 3)
-    assert model.platform_log({"LogFormat": "JSON", "SystemLogLevel": "INFO"})[0] == "JSON"
-    assert model.platform_log({"LogFormat": "JSON", "SystemLogLevel": "WARN"}) == ("JSON>=WARN", 0, 0)
+    assert service_items.platform_log({}) == ("Text", 256, 3)
+    assert service_items.platform_log({"LogFormat": "JSON", "SystemLogLevel": "INFO"})[0] == "JSON"
+    assert service_items.platform_log({"LogFormat": "JSON", "SystemLogLevel": "WARN"}) == ("JSON>=WARN", 0, 0)
 
 
 def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:
     collectors = {collector: Settings() for collector in Collector}
 
-    three = model.metric_streams(collectors, clusters=3, services_per_cluster=5)
-    ten = model.metric_streams(collectors, clusters=10, services_per_cluster=5)
+    three = account_items.metric_streams(collectors, clusters=3, services_per_cluster=5)
+    ten = account_items.metric_streams(collectors, clusters=10, services_per_cluster=5)
 
     assert three["RunningTask"] == 3
     assert sum(ten.values()) - sum(three.values()) == 7 * 4  # four per-cluster metrics
@@ -133,7 +135,10 @@ def test_estimate_metric_count_grows_with_clusters_from_the_catalogue() -> None:
     assert three["SampleDelay"] == 2  # one per collector
     assert "ServiceRunningTask" not in three  # per-service metrics are off by default
     with_services = {c: Settings(ecs_service_metrics=True) for c in Collector}
-    assert model.metric_streams(with_services, clusters=3, services_per_cluster=5)["ServiceRunningTask"] == 15
+    assert (
+        account_items.metric_streams(with_services, clusters=3, services_per_cluster=5)["ServiceRunningTask"]
+        == 15
+    )
 
 
 def test_estimate_alarms_priced_by_resolution(default: SynthResult, default_estimate: items.Estimate) -> None:

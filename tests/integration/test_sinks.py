@@ -6,7 +6,6 @@ import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 import pytest
@@ -42,6 +41,7 @@ from tests.collector_fixtures import (
     RecordingCloudWatch,
     emf_documents,
     points_from_emf,
+    read_at_one_second,
     recent_minute,
 )
 
@@ -326,26 +326,8 @@ def test_api_sink_round_trips_through_cloudwatch_at_one_second(timestamp_ms: int
 
     ApiSink(cloudwatch, NAMESPACE, LOG).emit(datums, timestamp_ms)
 
-    queries: list[Any] = [
-        {
-            "Id": f"m{i}",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": NAMESPACE,
-                    "MetricName": d.spec.name,
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in d.dimensions],
-                },
-                "Period": 1,
-                "Stat": "Maximum",
-            },
-        }
-        for i, d in enumerate(datums)
-    ]
-    results = cloudwatch.get_metric_data(
-        MetricDataQueries=queries,
-        StartTime=second - timedelta(seconds=2),
-        EndTime=second + timedelta(seconds=2),
-    )["MetricDataResults"]
+    metrics = [(NAMESPACE, d.spec.name, d.dimensions) for d in datums]
+    results = read_at_one_second(cloudwatch, metrics, second, window_s=2)
     for d, r in zip(datums, results, strict=True):
         assert r["Values"] == [d.value], d.spec.name
         assert r["Timestamps"] == [second], d.spec.name

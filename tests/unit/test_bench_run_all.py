@@ -10,15 +10,11 @@ from bench import run_all
 from bench.report import table
 
 
-def test_run_all_update_docs_replaces_only_the_marked_section(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_run_all_update_docs_replaces_only_the_marked_section(tmp_path: Path) -> None:
     docs = tmp_path / "BENCHMARKS.md"
     docs.write_text(f"# Benchmarks\n\nprose\n\n{run_all.BEGIN}\nold\n{run_all.END}\n\nmore prose\n")
-    monkeypatch.setattr(run_all, "DOCS", docs)
-    monkeypatch.setattr(run_all, "REPO_ROOT", tmp_path)
 
-    run_all._update_docs("new results\n")
+    run_all.update_docs("new results\n", docs)
 
     text = docs.read_text()
     assert "old" not in text

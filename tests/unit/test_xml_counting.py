@@ -1,6 +1,7 @@
 """The streaming XML count (ec2_ebs_state.xml_counting) against botocore's full parse of the same
 bytes: on AWS's recorded bodies, bodies derived from them (pages, both namespaces, any element
-order, missing members) and moto's; errors and unrecognised bodies stay botocore's."""
+order, missing members); errors and unrecognised bodies stay botocore's. (On moto's bodies:
+tests/integration/test_xml_counting_moto.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.ec2.models import ec2_backends
-from moto.ec2.models.instances import InstanceState
 
 from collector_core.clients import client_config, ec2_client
 from ec2_ebs_state.xml_counting import LISTINGS, install
@@ -22,7 +21,6 @@ from tests.aws_responses import (
     serve,
     volume_item,
 )
-from tests.collector_fixtures import ACCOUNT, REGION
 
 METHODS = {"DescribeInstanceStatus": "describe_instance_status", "DescribeVolumes": "describe_volumes"}
 
@@ -104,31 +102,6 @@ def test_xml_counting_keeps_an_empty_listing_and_an_absent_next_token() -> None:
     full, fast = both_ways("DescribeVolumes", empty)
     assert fast[0]["Volumes"] == full[0]["Volumes"] == []
     assert "NextToken" not in fast[0]
-
-
-def test_xml_counting_matches_botocore_on_moto_bodies(aws: None) -> None:
-    # given moto's own answers (its namespace, whitespace and members), recorded raw
-    moto_ec2 = ec2_client(client_config(5))
-    ids = [
-        i["InstanceId"]
-        for i in moto_ec2.run_instances(ImageId="ami-12c6146b", MinCount=6, MaxCount=6)["Instances"]
-    ]
-    moto_ec2.stop_instances(InstanceIds=ids[:2])
-    moto_ec2.terminate_instances(InstanceIds=ids[2:3])
-    ec2_backends[ACCOUNT][REGION].get_instance(ids[3])._state = InstanceState("stopping", 64)
-    moto_ec2.create_volume(Size=1, AvailabilityZone=f"{REGION}a")
-    recorded: dict[str, bytes] = {}
-
-    def keep(http_response: Any, model: Any, **_: Any) -> None:
-        recorded[model.name] = bytes(http_response.content)
-
-    moto_ec2.meta.events.register("after-call.ec2", keep)
-    moto_ec2.describe_instance_status(IncludeAllInstances=True)
-    moto_ec2.describe_volumes()
-
-    # then the streaming count reads them as botocore does
-    assert assert_same("DescribeInstanceStatus", [recorded["DescribeInstanceStatus"]]) == 6
-    assert assert_same("DescribeVolumes", [recorded["DescribeVolumes"]]) == 6
 
 
 def test_xml_counting_leaves_error_responses_to_botocore() -> None:
