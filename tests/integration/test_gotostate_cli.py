@@ -29,38 +29,18 @@ from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulate
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
+
+
+def _parallel(step: int, **then: Any) -> dict[str, Any]:
+    """A Parallel state of two Pass branches, named as the recorded history (Parallel) names them."""
+    names = [f"Parallel Step {step}, Process {process}" for process in (1, 2)]
+    branches = [{"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}} for name in names]
+    return {"Type": "Parallel", "Branches": branches, **then}
+
+
 DEFINITION = {
     "StartAt": "Parallel",
-    "States": {
-        "Parallel": {
-            "Type": "Parallel",
-            "Branches": [
-                {
-                    "StartAt": "Parallel Step 1, Process 1",
-                    "States": {"Parallel Step 1, Process 1": {"Type": "Pass", "End": True}},
-                },
-                {
-                    "StartAt": "Parallel Step 1, Process 2",
-                    "States": {"Parallel Step 1, Process 2": {"Type": "Pass", "End": True}},
-                },
-            ],
-            "Next": "Parallel 2",
-        },
-        "Parallel 2": {
-            "Type": "Parallel",
-            "Branches": [
-                {
-                    "StartAt": "Parallel Step 2, Process 1",
-                    "States": {"Parallel Step 2, Process 1": {"Type": "Pass", "End": True}},
-                },
-                {
-                    "StartAt": "Parallel Step 2, Process 2",
-                    "States": {"Parallel Step 2, Process 2": {"Type": "Pass", "End": True}},
-                },
-            ],
-            "End": True,
-        },
-    },
+    "States": {"Parallel": _parallel(1, Next="Parallel 2"), "Parallel 2": _parallel(2, End=True)},
 }
 
 
