@@ -273,6 +273,31 @@ def test_doctor_advice_for_a_new_cluster_is_a_config_the_synth_accepts(
         _accepted({**LISTED, "alarmClusters": ["batch"]}, tmp_path)
 
 
+def test_doctor_advice_with_listed_clusters_and_alarm_clusters_is_a_config_the_synth_accepts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # given listed clusters of which only web has per-cluster alarms, and a new cluster batch
+    settings = {**LISTED, "alarmClusters": ["web"]}
+    with EmbeddedAws() as aws:
+        deployed = deploy(aws, synth(**settings), recent_minute())
+        aws.client("ecs").create_cluster(clusterName="batch")
+        code, findings = doctor(deployed, monkeypatch, capsys)
+    assert code == 1
+    assert problems(findings) == [
+        "clusters: batch not sampled and no alarm covers it "
+        '(add it to clusters and alarmClusters, or use "*")',
+        "clusters: no alarm covers reports (name it in alarmClusters)",
+    ]
+    both = _accepted(
+        {**settings, "clusters": [*LISTED["clusters"], "batch"], "alarmClusters": ["web", "batch"]}, tmp_path
+    )
+    assert "batch" in both.clusters_with_alarms
+    every = _accepted({**settings, "clusters": "*"}, tmp_path)
+    assert every.all_clusters and every.fleet_alarms
+    reports = _accepted({**settings, "alarmClusters": ["web", "reports"]}, tmp_path)
+    assert "reports" in reports.clusters_with_alarms
+
+
 def test_doctor_advice_for_an_unalarmed_cluster_is_a_config_the_synth_accepts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
