@@ -85,8 +85,8 @@ def stubbed_client(events: Sequence[dict[str, Any]], *, reverse: bool) -> tuple[
 
 def ours(client: Any) -> str | None:
     from ops.gotostate.errors import GoToStateError
-    from ops.gotostate.history import find_resume_point
-    from ops.gotostate.resume import read_history
+    from ops.gotostate.execution import read_history
+    from ops.gotostate.resume_point import find_resume_point
 
     try:
         return find_resume_point(read_history(client, EXECUTION_ARN)).state

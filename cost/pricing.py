@@ -3,7 +3,8 @@
 Each constant names the official pricing page it belongs to (`source`) and, where that page renders
 its rate tables in the browser so the number is not in the page text, the page the number was read
 from (`via`: a copy of the official page, or AWS's own blog). All were read on `READ_ON`. Nothing
-else in the repository holds a price: the cost model (`cost/`) imports these.
+else in the repository holds a price but `collector_core.prices`, GetMetricData's, which the
+operator's board needs as well and cannot import from here (ops tools do not depend on cost/).
 
 Free tiers are left out on purpose: they are shared by everything in the account, so a tool that
 counts them would claim a cost nobody can verify from this stack alone.
@@ -13,17 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-READ_ON = "2026-11-22"
+# GetMetricData's price, and the Price record, sit below cost/ and ops/board, which both need them.
+from collector_core import prices as shared
+from collector_core.prices import Price
+
+READ_ON = shared.READ_ON
 REGION = "us-east-1"
-
-
-@dataclass(frozen=True)
-class Price:
-    usd: float
-    unit: str
-    source: str
-    via: str = ""
-    read_on: str = READ_ON
 
 
 @dataclass(frozen=True)
@@ -108,12 +104,8 @@ ALARM_INSIGHTS_METRIC_MONTH = Price(
 PUT_METRIC_DATA_REQUEST = Price(
     0.01 / 1000, "request", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"
 )
-# GetMetricData: $0.01 per 1,000 metrics requested (not per call: a call asking for 500 metrics
-# costs 500 units); the free tier's API requests do not apply to it (the pricing page's free tier
-# table: "not applicable to GetMetricData"). Used for the board's running cost.
-GET_METRIC_DATA_METRIC = Price(
-    0.01 / 1000, "metric requested", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"
-)
+# GetMetricData: $0.01 per 1,000 metrics requested; kept in collector_core.prices for the board too.
+GET_METRIC_DATA_METRIC = shared.GET_METRIC_DATA_METRIC
 # Dashboards: $3.00 per dashboard-month (the account's first 3 are free; not applied here).
 DASHBOARD_MONTH = Price(
     3.00, "dashboard-month", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"

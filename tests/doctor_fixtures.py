@@ -46,6 +46,9 @@ class FakeCloudFormation:
         self.template, self.physical = template, physical
         self.meta = boto3.client("cloudformation", region_name=REGION).meta
         self.denied: set[str] = set()
+        # What DescribeStacks reports: a failed update or drift detection sets these on AWS.
+        self.status = "CREATE_COMPLETE"
+        self.drift: dict[str, Any] = {"StackDriftStatus": "NOT_CHECKED"}
 
     def template_alarms(self) -> list[str]:
         return [lid for lid, r in self.template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
@@ -59,7 +62,8 @@ class FakeCloudFormation:
 
     def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - the API's spelling
         self._check("DescribeStacks", StackName)
-        return {"Stacks": [{"StackName": STACK, "StackId": STACK_ID, "StackStatus": "CREATE_COMPLETE"}]}
+        stack = {"StackName": STACK, "StackId": STACK_ID, "StackStatus": self.status}
+        return {"Stacks": [{**stack, "DriftInformation": self.drift}]}
 
     def get_template(self, StackName: str, TemplateStage: str) -> dict[str, Any]:  # noqa: N803
         self._check("GetTemplate", StackName)
@@ -122,9 +126,10 @@ def deploy(aws: EmbeddedAws, result: SynthResult, now: datetime) -> Deployed:
     for lid, props in result.synthesized.resources("AWS::Events::Rule").items():
         physical[lid] = f"{STACK}-{lid}"
         if "ScheduleExpression" in props:
-            rule_name = physical[lid]
+            if {"Ref": machine} in [t["Arn"] for t in props["Targets"]]:
+                rule_name = physical[lid]  # the sampler's schedule (events mode has a second one)
             events.put_rule(
-                Name=rule_name, ScheduleExpression=props["ScheduleExpression"], State=props["State"]
+                Name=physical[lid], ScheduleExpression=props["ScheduleExpression"], State=props["State"]
             )
         else:
             events.put_rule(Name=physical[lid], EventPattern=json.dumps(props["EventPattern"]))
@@ -175,6 +180,38 @@ def _write_healthy_metrics(aws: EmbeddedAws, machine_arn: str, namespace: str, n
         ]
         for first in range(0, len(datums), 1000):
             cloudwatch.put_metric_data(Namespace=namespace, MetricData=datums[first : first + 1000])
+
+
+# What PutMetricAlarm takes back from DescribeAlarms when a person edits an alarm in the console.
+_EDITABLE = (
+    "AlarmDescription",
+    "ActionsEnabled",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "Dimensions",
+    "Period",
+    "Metrics",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+)
+
+
+def edit_alarm(
+    cloudwatch: Any, name: str, *, leave_out: tuple[str, ...] = (), **changes: Any
+) -> dict[str, Any]:
+    """PutMetricAlarm of the alarm as DescribeAlarms shows it, with `changes` and without the
+    fields in `leave_out` (which CloudWatch then sets to its defaults); returns it as it was."""
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    kept = {key: alarm[key] for key in _EDITABLE if alarm.get(key) not in (None, []) and key not in leave_out}
+    cloudwatch.put_metric_alarm(AlarmName=name, **{**kept, **changes})
+    return dict(alarm)
 
 
 def recent_minute() -> datetime:

@@ -1,6 +1,6 @@
 """Where the board's numbers come from: CloudWatch's one-second metrics, or the demo's emulator.
 
-CloudWatch bills GetMetricData per metric requested ($0.01 per 1,000, `cost.pricing`), so one
+CloudWatch bills GetMetricData per metric requested ($0.01 per 1,000, `collector_core.prices`), so one
 refresh asks for every metric it needs in as few calls as the API allows (500 metrics a call)
 and the board shows what the refreshes have cost so far and cost per hour at the current rate.
 """

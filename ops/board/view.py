@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from cost.pricing import GET_METRIC_DATA_METRIC
+from collector_core.prices import GET_METRIC_DATA_METRIC
 from ops.board.sources import Snapshot
 
 COLOURS = {

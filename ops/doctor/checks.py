@@ -1,109 +1,156 @@
 """The doctor's checks on a deployed stack, each giving findings: ok, problem, or info.
 
-What an alarm should be comes from the deployed template (CloudFormation GetTemplate), not from
-the catalogue and this checkout's config: the template holds the thresholds, cluster names and
-namespace the stack was really synthesized with (the account does not record the config file or
-`-c` values the deployer used), and it was built from the catalogue at synth. So a difference is
-drift (an alarm edited in the console, deleted, or a failed update), never a newer checkout.
+What the stack should be comes from its deployed template (CloudFormation GetTemplate), not from
+the catalogue and this checkout's config: the template holds the thresholds, cluster names, rules
+and namespace the stack was really synthesized with (the account does not record the config file
+or `-c` values the deployer used), and it was built from the catalogue at synth. So a difference is
+drift (an alarm edited in the console, a rule deleted, a failed update), never a newer checkout.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from collector_core import catalogue as cat
+from collector_core import env_names
+from ops.doctor.alarms import (
+    Topics,
+    check_alarm_definitions,
+    check_alarms_in_alarm,
+    check_subscriptions,
+    expected_alarms,
+    read_topics,
+)
 from ops.doctor.clients import Clients
+from ops.doctor.report import INFO, OK, PROBLEM, Finding, Report, listed
 from ops.doctor.stack import DeployedStack, DoctorError, call, pages, read_stack
 
-OK, PROBLEM, INFO = "ok", "problem", "info"
-SHOULD_BE_FROM = (
-    "the deployed template (CloudFormation GetTemplate): it holds the thresholds, clusters and "
-    "namespace the stack was synthesized with, which the account does not otherwise record"
-)
-# CloudWatch's DescribeAlarms takes at most 100 names per call.
-ALARM_NAMES_PER_CALL = 100
-# The compared fields of an alarm, as DescribeAlarms names them (and the template does).
-_FIELDS = (
-    "Namespace",
-    "MetricName",
-    "Statistic",
-    "Period",
-    "Dimensions",
-    "Metrics",
-    "ComparisonOperator",
-    "Threshold",
-    "EvaluationPeriods",
-    "DatapointsToAlarm",
-    "TreatMissingData",
-    "AlarmActions",
-    "OKActions",
-)
-_SAMPLE_PERIOD = "SAMPLE_PERIOD_SECONDS"
-_COLLECTOR_OF_HANDLER = {"ecs_counts": "ecs_counts", "ec2_ebs_state": "ec2_ebs_state"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    status: str
-    message: str
-
-
-@dataclass
-class Report:
-    stack: str
-    region: str
-    should_be_from: str = SHOULD_BE_FROM
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(f.status != PROBLEM for f in self.findings)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "region": self.region,
-            "ok": self.ok,
-            "should_be_from": self.should_be_from,
-            "findings": [asdict(f) for f in self.findings],
-        }
+# Statuses of a stack whose last operation went as asked (CloudFormation stack status reference).
+_SETTLED = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE")
+_STATUS_MEANING = {
+    "UPDATE_ROLLBACK_COMPLETE": "the last update failed and was rolled back, so the stack runs the "
+    "template before it",
+    "ROLLBACK_COMPLETE": "the stack could not be created and was rolled back: delete it and deploy again",
+}
+_RULE_GONE = "ResourceNotFoundException"
+_COLLECTORS = {c.value: c for c in cat.Collector}
 
 
 def diagnose(clients: Clients, stack_name: str, *, minutes: int = 5, now: datetime | None = None) -> Report:
-    """Every check, in the order a person would look; raises DoctorError when it cannot start."""
+    """Every check, in the order a person would look; raises DoctorError when it cannot start.
+
+    A check whose AWS call fails for another reason than a missing permission (which stops the
+    run: the policy is wrong) is reported as a problem, and the other checks still run.
+    """
     stack = read_stack(clients.cloudformation, stack_name, clients.region)
     report = Report(stack_name, clients.region)
     end = _minute_floor(now or datetime.now(UTC))
     start = end - timedelta(minutes=minutes)
-    checks: Sequence[Callable[[], list[Finding]]] = (
-        lambda: check_schedule(clients, stack),
-        lambda: check_executions(clients, stack, start, end),
-        lambda: check_samples(clients, stack, start, end),
-        lambda: check_alarm_definitions(clients, stack),
-        lambda: check_alarms_in_alarm(clients, stack),
-        lambda: check_subscriptions(clients, stack),
-        lambda: check_cluster_coverage(clients, stack),
+    try:
+        topics = read_topics(clients, stack)
+    except ClientError as error:
+        topics = Topics({}, set())
+        report.findings.append(_could_not("subscriptions", error))
+    checks: Sequence[tuple[str, Callable[[], list[Finding]]]] = (
+        ("stack", lambda: check_stack(stack)),
+        ("rules", lambda: check_rules(clients, stack)),
+        ("executions", lambda: check_executions(clients, stack, start, end)),
+        ("samples", lambda: check_samples(clients, stack, start, end)),
+        ("alarm", lambda: check_alarm_definitions(clients, stack, topics)),
+        ("alarm state", lambda: check_alarms_in_alarm(clients, stack)),
+        ("subscriptions", lambda: check_subscriptions(topics)),
+        ("clusters", lambda: check_cluster_coverage(clients, stack)),
     )
-    for check in checks:
-        report.findings += check()
+    for name, check in checks:
+        try:
+            report.findings += check()
+        except ClientError as error:
+            report.findings.append(_could_not(name, error))
     return report
 
 
-def check_schedule(clients: Clients, stack: DeployedStack) -> list[Finding]:
-    rules = [lid for lid, p in stack.of_type("AWS::Events::Rule").items() if "ScheduleExpression" in p]
+def _could_not(check: str, error: ClientError) -> Finding:
+    details = error.response.get("Error", {})
+    text = f"{error.operation_name}: {details.get('Code', '')}: {details.get('Message', '')}"
+    return Finding(check, PROBLEM, f"could not check ({text})")
+
+
+def check_stack(stack: DeployedStack) -> list[Finding]:
+    """The stack's own status, and its drift status as CloudFormation last detected it."""
+    status = stack.status
+    if status in _SETTLED:
+        findings = [Finding("stack", OK, f"{stack.name} is {status}")]
+    elif status.endswith("_IN_PROGRESS"):
+        findings = [Finding("stack", INFO, f"{stack.name} is {status}: run the doctor again when it ends")]
+    else:
+        meaning = _STATUS_MEANING.get(status, "its last operation failed")
+        findings = [Finding("stack", PROBLEM, f"{stack.name} is {status}: {meaning} (see its events)")]
+    checked = f" (detected {stack.drift_checked:%Y-%m-%d %H:%M} UTC)" if stack.drift_checked else ""
+    if stack.drift == "DRIFTED":
+        findings.append(
+            Finding(
+                "stack",
+                PROBLEM,
+                f"drifted{checked}: resources were changed outside CloudFormation "
+                f"(aws cloudformation describe-stack-resource-drifts --stack-name {stack.name})",
+            )
+        )
+    elif stack.drift == "IN_SYNC":
+        findings.append(Finding("stack", OK, f"no drift{checked}"))
+    else:
+        findings.append(
+            Finding(
+                "stack",
+                INFO,
+                f"drift {stack.drift.lower().replace('_', ' ')}: "
+                f"aws cloudformation detect-stack-drift --stack-name {stack.name} checks it",
+            )
+        )
+    return findings
+
+
+def check_rules(clients: Clients, stack: DeployedStack) -> list[Finding]:
+    """Every EventBridge rule of the template, one by one: schedules first, then event rules."""
+    rules = stack.of_type("AWS::Events::Rule")
+    ordered = sorted(rules.items(), key=lambda item: ("ScheduleExpression" not in item[1], item[0]))
     findings = []
-    for lid in rules:
-        name = stack.physical.get(lid, "")
-        state = call(clients.events, "describe_rule", Name=name).get("State", "")
+    if not any("ScheduleExpression" in props for props in rules.values()):
+        findings.append(Finding("schedule", PROBLEM, "the stack has no schedule rule"))
+    for lid, props in ordered:
+        name = stack.physical.get(lid, lid)
+        check = "schedule" if "ScheduleExpression" in props else "event rule"
+        without = _without_rule(stack, props)
+        try:
+            state = call(clients.events, "describe_rule", Name=name).get("State", "")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != _RULE_GONE:
+                raise
+            findings.append(
+                Finding(check, PROBLEM, f"rule {name}: missing ({without}); deploy the stack again")
+            )
+            continue
+        wanted = str(props.get("State", "ENABLED"))
         if state == "ENABLED":
-            findings.append(Finding("schedule", OK, f"rule {name} is enabled"))
+            findings.append(Finding(check, OK, f"rule {name} is enabled"))
+        elif state == wanted:
+            findings.append(Finding(check, INFO, f"rule {name} is {state} as deployed: {without}"))
         else:
-            findings.append(Finding("schedule", PROBLEM, f"rule {name} is {state}: no sample is taken"))
-    return findings or [Finding("schedule", PROBLEM, "the stack has no schedule rule")]
+            findings.append(Finding(check, PROBLEM, f"rule {name} is {state}: {without}"))
+    return findings
+
+
+def _without_rule(stack: DeployedStack, props: dict[str, Any]) -> str:
+    """What stops when this rule does not fire, from what it targets."""
+    targets = [t.get("Arn") for t in props.get("Targets") or []]
+    kinds = {stack.types.get(str(t.get("Ref", ""))) for t in targets if isinstance(t, dict)}
+    if "AWS::StepFunctions::StateMachine" in kinds:
+        return "no sample is taken"
+    return f"nothing it starts runs: {props.get('Description') or 'its targets get no event'}"
 
 
 def check_executions(clients: Clients, stack: DeployedStack, start: datetime, end: datetime) -> list[Finding]:
@@ -140,7 +187,7 @@ def check_samples(clients: Clients, stack: DeployedStack, start: datetime, end: 
     collectors = sorted(periods)
     counts = _sums(
         clients,
-        [(namespace, "SampleDelay", {"Collector": c}, "SampleCount") for c in collectors],
+        [(namespace, cat.SAMPLE_DELAY.name, {cat.COLLECTOR: c}, "SampleCount") for c in collectors],
         start,
         end,
     )
@@ -153,120 +200,89 @@ def check_samples(clients: Clients, stack: DeployedStack, start: datetime, end: 
     return findings
 
 
-def expected_alarms(stack: DeployedStack) -> dict[str, dict[str, Any]]:
-    """Alarm name -> the definition the template gives it, resolved against this stack."""
-    alarms = {}
-    for props in stack.of_type("AWS::CloudWatch::Alarm").values():
-        resolved = stack.resolve(props)
-        alarms[str(resolved["AlarmName"])] = resolved
-    return alarms
-
-
-def check_alarm_definitions(clients: Clients, stack: DeployedStack) -> list[Finding]:
-    expected = expected_alarms(stack)
-    deployed = _describe_alarms(clients, list(expected))
-    findings = []
-    for name, should in sorted(expected.items()):
-        short = name.removeprefix(f"{stack.name}-")
-        actual = deployed.get(name)
-        if actual is None:
-            findings.append(Finding("alarm", PROBLEM, f"{short}: missing"))
-            continue
-        differences = [
-            f"{key} should be {_show(want)}, is {_show(have)}"
-            for key in _FIELDS
-            if _comparable(should.get(key))
-            and (want := _normal(key, should.get(key))) != (have := _normal(key, actual.get(key)))
-        ]
-        if differences:
-            findings.append(Finding("alarm", PROBLEM, f"{short}: " + "; ".join(differences)))
-        else:
-            findings.append(Finding("alarm", OK, f"{short}: definition matches"))
-    return findings
-
-
-def check_alarms_in_alarm(clients: Clients, stack: DeployedStack) -> list[Finding]:
-    listed = pages(
-        clients.cloudwatch,
-        "describe_alarms",
-        "MetricAlarms",
-        AlarmNamePrefix=f"{stack.name}-",
-        StateValue="ALARM",
-        AlarmTypes=["MetricAlarm"],
-    )
-    # Filtered again here: moto applies only one of the two filters, and a stack name that is the
-    # prefix of another stack's (HighResMetrics, HighResMetrics-123...) must not borrow its alarms.
-    own = set(expected_alarms(stack))
-    firing = [a for a in listed if a.get("StateValue") == "ALARM" and a["AlarmName"] in own]
-    if not firing:
-        return [Finding("alarm state", OK, "no alarm of the stack is in ALARM")]
-    return [
-        Finding(
-            "alarm state",
-            PROBLEM,
-            f"{a['AlarmName'].removeprefix(stack.name + '-')} is in ALARM: {a.get('StateReason', '')}",
-        )
-        for a in firing
-    ]
-
-
-def check_subscriptions(clients: Clients, stack: DeployedStack) -> list[Finding]:
-    findings = []
-    for lid in stack.of_type("AWS::SNS::Topic"):
-        topic = stack.physical.get(lid, "")
-        subscriptions = pages(clients.sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=topic)
-        # An unconfirmed subscription is listed with this ARN (ListSubscriptionsByTopic reference).
-        pending = [s for s in subscriptions if s.get("SubscriptionArn") == "PendingConfirmation"]
-        confirmed = [s for s in subscriptions if s not in pending]
-        for s in pending:
-            findings.append(
-                Finding(
-                    "subscriptions",
-                    PROBLEM,
-                    f"{s.get('Protocol')} {s.get('Endpoint')} is pending confirmation: it gets no alarm "
-                    "until the link in the confirmation message is followed",
-                )
-            )
-        if confirmed:
-            endpoints = ", ".join(f"{s.get('Protocol')} {s.get('Endpoint')}" for s in confirmed)
-            findings.append(Finding("subscriptions", OK, f"confirmed: {endpoints}"))
-        else:
-            findings.append(
-                Finding("subscriptions", PROBLEM, "the alarm topic has no confirmed subscription")
-            )
-    return findings
-
-
 def check_cluster_coverage(clients: Clients, stack: DeployedStack) -> list[Finding]:
+    """The account's clusters that no per-cluster alarm names, with the config change that fixes
+    it: one `parse_config` accepts (alarmClusters must be among listed clusters)."""
     alarms = expected_alarms(stack).values()
-    named = {d["Value"] for a in alarms for d in a.get("Dimensions") or [] if d.get("Name") == "ClusterName"}
+    named = {
+        d["Value"] for a in alarms for d in a.get("Dimensions") or [] if d.get("Name") == cat.CLUSTER_NAME
+    }
     fleet = any(
-        "GROUP BY ClusterName" in str(m.get("Expression", "")) for a in alarms for m in a.get("Metrics") or []
+        f"GROUP BY {cat.CLUSTER_NAME}" in str(m.get("Expression", ""))
+        for a in alarms
+        for m in a.get("Metrics") or []
     )
     arns = pages(clients.ecs, "list_clusters", "clusterArns")
-    uncovered = sorted({arn.rsplit("/", 1)[-1] for arn in arns} - named)
+    uncovered = sorted({_cluster_name(arn) for arn in arns} - named)
     if not uncovered:
         return [Finding("clusters", OK, f"every cluster ({len(arns)}) has per-cluster alarms")]
-    listed = ", ".join(uncovered)
+    sampled = _sampled_clusters(stack)
+    if sampled is not None:
+        # Listed clusters: alarmClusters may only name listed ones, so a new cluster is added there.
+        findings = []
+        unsampled = [c for c in uncovered if c not in sampled]
+        if unsampled:
+            where = "clusters" if named == sampled else "clusters and alarmClusters"
+            findings.append(
+                Finding(
+                    "clusters",
+                    PROBLEM,
+                    f"{listed(unsampled)} not sampled and no alarm covers {_them(unsampled)} "
+                    f'(add {_them(unsampled)} to {where}, or use "*")',
+                )
+            )
+        unalarmed = [c for c in uncovered if c in sampled]
+        if unalarmed:
+            findings.append(
+                Finding(
+                    "clusters",
+                    PROBLEM,
+                    f"no alarm covers {listed(unalarmed)} (name {_them(unalarmed)} in alarmClusters)",
+                )
+            )
+        return findings
     if fleet:
         return [
             Finding(
                 "clusters",
                 INFO,
-                f"no per-cluster alarm for {listed}: the fleet alarms cover them, in one-minute periods",
+                f"no per-cluster alarm for {listed(uncovered)}: the fleet alarms cover them, in one-minute "
+                "periods",
             )
         ]
-    return [Finding("clusters", PROBLEM, f"no alarm covers {listed} (name them in alarmClusters)")]
+    return [Finding("clusters", PROBLEM, f"no alarm covers {listed(uncovered)} (name them in alarmClusters)")]
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
+
+
+def _cluster_name(cluster: str) -> str:
+    return cluster.rsplit("/", 1)[-1]
+
+
+def _sampled_clusters(stack: DeployedStack) -> set[str] | None:
+    """The clusters the ECS collector samples, as its environment lists them; None for every one."""
+    for props in stack.of_type("AWS::Lambda::Function").values():
+        variables = props.get("Environment", {}).get("Variables", {})
+        if _handler_collector(props) is cat.Collector.ECS_COUNTS and env_names.ECS_CLUSTERS in variables:
+            value = str(variables[env_names.ECS_CLUSTERS])
+            return None if value == "*" else {_cluster_name(c) for c in value.split(",") if c}
+    return None
+
+
+def _handler_collector(props: dict[str, Any]) -> cat.Collector | None:
+    return _COLLECTORS.get(str(props.get("Handler", "")).split(".")[0])
 
 
 def _collectors(stack: DeployedStack) -> tuple[str, dict[str, int]]:
     namespaces, periods = set(), {}
     for props in stack.of_type("AWS::Lambda::Function").values():
         variables = props.get("Environment", {}).get("Variables", {})
-        collector = str(props.get("Handler", "")).split(".")[0]
-        if collector in _COLLECTOR_OF_HANDLER and _SAMPLE_PERIOD in variables:
-            periods[collector] = int(variables[_SAMPLE_PERIOD])
-            namespaces.add(str(variables.get("METRICS_NAMESPACE", "")))
+        collector = _handler_collector(props)
+        if collector is not None and env_names.SAMPLE_PERIOD_SECONDS in variables:
+            periods[collector.value] = int(variables[env_names.SAMPLE_PERIOD_SECONDS])
+            namespaces.add(str(variables.get(env_names.METRICS_NAMESPACE, "")))
     if len(namespaces) != 1:
         raise DoctorError("the stack's template has no collector functions: is it a highres-metrics stack?")
     return namespaces.pop(), periods
@@ -303,55 +319,6 @@ def _sums(
     ):
         totals[int(result["Id"][1:])] += sum(result.get("Values", []))
     return totals
-
-
-def _describe_alarms(clients: Clients, names: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for first in range(0, len(names), ALARM_NAMES_PER_CALL):
-        batch = names[first : first + ALARM_NAMES_PER_CALL]
-        for alarm in pages(clients.cloudwatch, "describe_alarms", "MetricAlarms", AlarmNames=batch):
-            found[alarm["AlarmName"]] = alarm
-    return found
-
-
-def _comparable(value: Any) -> bool:
-    """A template value that resolved (no Fn::GetAtt left in it) and so can be compared."""
-    if value is None:
-        return False
-    if isinstance(value, list):
-        return all(_comparable(v) for v in value)
-    if isinstance(value, dict):
-        return all(_comparable(v) for v in value.values())
-    return True
-
-
-def _normal(key: str, value: Any) -> Any:
-    """Template and DescribeAlarms spell the same value differently (numbers as text, defaults)."""
-    if key in ("Threshold",):
-        return None if value is None else float(value)
-    if key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
-        return None if value is None else int(value)
-    if key == "Dimensions":
-        return sorted((d["Name"], str(d["Value"])) for d in value or [])
-    if key in ("AlarmActions", "OKActions"):
-        return sorted(value or [])
-    if key == "Metrics":
-        return (
-            sorted(
-                (str(m.get("Expression", "")), int(m.get("Period", 0) or 0), bool(m.get("ReturnData", True)))
-                for m in value or []
-            )
-            or None
-        )
-    return value or None
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], tuple) and len(value[0]) == 2:
-        return ",".join(f"{k}={v}" for k, v in value) or "none"
-    if isinstance(value, float) and value.is_integer():
-        return f"{value:g}"
-    return "none" if value in (None, []) else str(value)
 
 
 def _minute_floor(when: datetime) -> datetime:

@@ -3,13 +3,17 @@
 Usage:
     python tools/doctor.py --stack HighResMetrics [--region eu-west-1] [--minutes 5] [--json]
 
-Checks: the schedule rule is enabled; sampler executions succeeded in the last minutes (from the
-AWS/States metrics: Express executions cannot be listed); samples arrived per collector (the
-pipeline's own SampleDelay sample count, against what the sampling period promises); every alarm
-matches the deployed template's definition (ok / differs: should be X, is Y / missing); alarms
-now in ALARM; alarm-topic subscriptions still pending confirmation; clusters without per-cluster
-alarms. Exit status: 0 all fine, 1 a problem found, 2 the checks could not run (no such stack,
-a missing permission, no region). It only reads: the IAM policy in the README is all it needs.
+Checks: the stack's own status and drift status; every EventBridge rule of the stack (the
+schedule, and in events mode the event rules and the reconcile schedule) exists and is enabled;
+sampler executions succeeded in the last minutes (from the AWS/States metrics: Express executions
+cannot be listed); samples arrived per collector (the pipeline's own SampleDelay sample count,
+against what the sampling period promises); every alarm matches the deployed template's definition,
+fields the template leaves out against their CloudFormation defaults (ok / differs: should be X,
+is Y / missing), and its actions lead to a topic that exists; alarms now in ALARM; alarm-topic
+subscriptions still pending confirmation; clusters without per-cluster alarms, with a config change
+the synth accepts. Exit status: 0 all fine, 1 a problem found, 2 the checks could not run (no such
+stack, a missing permission, no region or credentials, an endpoint that does not answer). It only
+reads: the IAM policy in the README is all it needs.
 """
 
 from __future__ import annotations
@@ -19,10 +23,17 @@ import json
 import sys
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
-from ops.doctor.checks import INFO, OK, PROBLEM, Report, diagnose
-from ops.doctor.clients import Clients, make_clients
+from ops.doctor.checks import diagnose
+from ops.doctor.clients import TOTAL_ATTEMPTS, Clients, make_clients
+from ops.doctor.report import INFO, OK, PROBLEM, Report
 from ops.doctor.stack import DoctorError
 
 _MARKS = {OK: "ok     ", PROBLEM: "PROBLEM", INFO: "info   "}
@@ -41,8 +52,11 @@ def main(argv: list[str] | None = None, clients: Clients | None = None) -> int:
         parser.error("--minutes takes a whole number from 1 to 180 (one-second data is kept 3 hours)")
     try:
         report = diagnose(clients or make_clients(args.region), args.stack, minutes=args.minutes)
+    except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as error:
+        print(f"doctor: error: {error} ({TOTAL_ATTEMPTS} attempts)", file=sys.stderr)
+        return 2
     except (DoctorError, ValueError, BotoCoreError, ClientError) as error:
-        # No stack, a missing permission, no region or credentials, an endpoint that never answers.
+        # No stack, a missing permission, no region or credentials.
         print(f"doctor: error: {error}", file=sys.stderr)
         return 2
     _print(report, as_json=args.json)

@@ -8,10 +8,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# A call gives up after 5 s to connect and 10 s to read, three attempts at most (standard retry
-# mode backs off on throttling): with the doctor's ~20 calls it answers within a few minutes even
-# against an endpoint that never replies, instead of hanging.
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+# A call gives up after 5 s to connect and 10 s to read, three attempts in all (standard retry
+# mode, which backs off on throttling): against an endpoint that never replies the first call ends
+# the run after 3 x 10 s plus at most 1 + 2 s of backoff, instead of hanging. botocore's `max_attempts` counts
+# the retries after the first call (3 would be four calls); `total_max_attempts` counts them all.
+TOTAL_ATTEMPTS = 3
+CLIENT_CONFIG = Config(
+    connect_timeout=5,
+    read_timeout=10,
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
+)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class DeployedStack:
     template: dict[str, Any]
     physical: dict[str, str]  # logical id -> physical id
     types: dict[str, str]  # logical id -> resource type
+    # DescribeStacks' DriftInformation: IN_SYNC, DRIFTED, NOT_CHECKED or UNKNOWN, and when.
+    drift: str = "NOT_CHECKED"
+    drift_checked: Any = None
 
     @property
     def account(self) -> str:
@@ -127,6 +130,7 @@ def read_stack(cloudformation: Any, name: str, region: str) -> DeployedStack:
     body = call(cloudformation, "get_template", StackName=name, TemplateStage="Original")["TemplateBody"]
     template = body if isinstance(body, dict) else json.loads(body)
     resources = pages(cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=name)
+    drift = described.get("DriftInformation") or {}
     return DeployedStack(
         name,
         described["StackId"],
@@ -134,4 +138,6 @@ def read_stack(cloudformation: Any, name: str, region: str) -> DeployedStack:
         template,
         {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources},
         {r["LogicalResourceId"]: r["ResourceType"] for r in resources},
+        str(drift.get("StackDriftStatus", "NOT_CHECKED")),
+        drift.get("LastCheckTimestamp"),
     )

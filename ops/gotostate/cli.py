@@ -48,16 +48,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from ops.gotostate.apply import Outcome, apply_plan
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.resume import (
-    Options,
-    Outcome,
-    Plan,
-    apply_plan,
-    error_code,
-    parse_execution_arn,
-    plan_resume,
-)
+from ops.gotostate.execution import error_code, parse_execution_arn
+from ops.gotostate.resume import Options, Plan, plan_resume
 from ops.gotostate.rewrite import RESUME_KEY, definition_diff, format_definition
 
 if TYPE_CHECKING:

@@ -1,30 +1,35 @@
-"""The AWS side of gotostate: read a failed execution, plan its resume, then create what the plan says.
+"""Plan a resume: read the failed execution, find where to resume and with what, and validate it.
 
 `plan_resume` only reads (DescribeExecution, DescribeStateMachineForExecution, GetExecutionHistory,
 DescribeStateMachine, ListTagsForResource) and validates everything, so bad input never leaves
-anything behind. `apply_plan` does the writes. Both take the Step Functions client as an argument.
+anything behind; `apply.apply_plan` does the writes. Both take the Step Functions client.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.history import ResumePoint, analyse_history, resume_point_from
+from ops.gotostate.execution import (
+    check_resumable,
+    error_code,
+    parse_execution_arn,
+    read_history,
+    redrive_refusal,
+)
+from ops.gotostate.history import analyse_history
+from ops.gotostate.resume_point import ResumePoint, resume_point_from
 from ops.gotostate.rewrite import (
     RESUME_KEY,
     added_state_names,
     gotostate_machine_name,
     rewrite_definition,
-    sanitize_name,
-    start_input_text,
     top_level_state_of,
 )
 from ops.gotostate.start_input import recorded_execution_input, start_input_for
@@ -38,52 +43,11 @@ if TYPE_CHECKING:
         TagTypeDef,
     )
 
-_EXECUTION_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):states:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"(?P<kind>execution|express):(?P<machine>[^:\s]+):(?P<name>[^:\s]+)(?::(?P<extra>[^:\s]+))?$"
-)
-RESUMABLE_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
-# RedriveExecution limits (API reference): 14 days after the stop, fewer than 24,999 events.
-REDRIVE_WINDOW = timedelta(days=14)
-REDRIVE_MAX_EVENTS = 24_999
 MAX_TAGS = 50
 MAX_TAG_VALUE = 256
 _INVALID_TAG_CHARS = re.compile(r"[^\w .:/=+\-@]")
 TAG_RESUMES = "gotostate:resumes-execution"
 TAG_STATE = "gotostate:resume-state"
-
-
-@dataclass(frozen=True)
-class ExecutionArn:
-    arn: str
-    partition: str
-    region: str
-    account: str
-    machine: str
-    name: str
-
-
-def parse_execution_arn(arn: str) -> ExecutionArn:
-    match = _EXECUTION_ARN.match(arn.strip())
-    if match is None:
-        raise GoToStateError(
-            f"malformed execution ARN {arn!r} "
-            "(expected arn:aws:states:<region>:<account>:execution:<machine>:<name>)"
-        )
-    if match.group("kind") == "express":
-        raise GoToStateError(
-            "this is an Express execution: Step Functions keeps no history for Express workflows "
-            "(GetExecutionHistory and RedriveExecution do not support them), "
-            "so there is nothing to resume from"
-        )
-    return ExecutionArn(
-        arn=arn.strip(),
-        partition=match.group("partition"),
-        region=match.group("region"),
-        account=match.group("account"),
-        machine=match.group("machine"),
-        name=match.group("name"),
-    )
 
 
 @dataclass(frozen=True)
@@ -125,52 +89,6 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    action: str
-    state_machine_arn: str
-    execution_arn: str | None
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def read_history(client: SFNClient, execution_arn: str) -> list[dict[str, Any]]:
-    """Every event, following nextToken page by page (1,000 per page, the API maximum)."""
-    events: list[dict[str, Any]] = []
-    paginator = client.get_paginator("get_execution_history")
-    pages = paginator.paginate(
-        executionArn=execution_arn, includeExecutionData=True, PaginationConfig={"PageSize": 1000}
-    )
-    for page in pages:
-        events.extend(dict(event) for event in page["events"])
-    return events
-
-
-def redrive_refusal(execution: DescribeExecutionOutputTypeDef, event_count: int, now: datetime) -> str | None:
-    """Why RedriveExecution would refuse this execution, or None when it is eligible."""
-    status = execution["status"]
-    if status not in RESUMABLE_STATUSES:
-        return f"the execution is {status}"
-    redrive_status = execution.get("redriveStatus")
-    if redrive_status == "NOT_REDRIVABLE":
-        reason = execution.get("redriveStatusReason", "no reason given")
-        return f"Step Functions says it is not redrivable: {reason}"
-    if redrive_status == "REDRIVABLE_BY_MAP_RUN":
-        return "only its Distributed Map Run can be redriven"
-    stopped = execution.get("stopDate")
-    if stopped is not None and now - stopped > REDRIVE_WINDOW:
-        return (
-            f"it stopped {(now - stopped).days} days ago and RedriveExecution only accepts the last 14 days"
-        )
-    if event_count >= REDRIVE_MAX_EVENTS:
-        return (
-            f"its history has {event_count} events and RedriveExecution needs fewer than {REDRIVE_MAX_EVENTS}"
-        )
-    return None
-
-
 def _tag_value(text: str) -> str:
     return _INVALID_TAG_CHARS.sub("_", text)[:MAX_TAG_VALUE]
 
@@ -209,17 +127,6 @@ def _resume_state(definition: dict[str, Any], resume: ResumePoint, requested: st
             f"unknown state {resume.state!r}: top-level states are {', '.join(map(repr, states))}"
         )
     return top
-
-
-def _check_resumable(status: str) -> None:
-    if status == "RUNNING":
-        raise GoToStateError("the execution is still RUNNING; wait for it to fail or stop it first")
-    if status == "SUCCEEDED":
-        raise GoToStateError("the execution SUCCEEDED; there is nothing to resume")
-    if status not in RESUMABLE_STATUSES:
-        raise GoToStateError(
-            f"the execution is {status}; only FAILED, TIMED_OUT or ABORTED ones can be resumed"
-        )
 
 
 def _locate_resume(
@@ -269,7 +176,7 @@ def plan_resume(client: SFNClient, options: Options, now: datetime | None = None
         raise GoToStateError(
             "this is an Express state machine: Step Functions keeps no execution history for it"
         )
-    _check_resumable(execution["status"])
+    check_resumable(execution["status"])
 
     # The definition the execution ran, not the machine's current one.
     ran = client.describe_state_machine_for_execution(executionArn=arn.arn)
@@ -378,74 +285,3 @@ def _source_machine_type(
             raise
         warnings.append("the original state machine no longer exists; its tags cannot be copied")
         return None
-
-
-def execution_name(source_name: str, now: datetime) -> str:
-    """A traceable, valid execution name: the failed execution's name plus when it was resumed."""
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    suffix = f"-gotostate-{stamp}"
-    return sanitize_name(source_name)[: 80 - len(suffix)] + suffix
-
-
-def _ensure_machine(client: SFNClient, plan: Plan) -> str:
-    """Create the GoToState machine, or bring an existing one up to date. Returns what happened."""
-    try:
-        existing = client.describe_state_machine(stateMachineArn=plan.machine_arn)
-    except ClientError as exc:
-        if error_code(exc) != "StateMachineDoesNotExist":
-            raise
-        try:
-            client.create_state_machine(
-                name=plan.machine_name,
-                definition=json.dumps(plan.definition),
-                roleArn=plan.role_arn,
-                type=plan.machine_type,
-                tags=plan.tags,
-                **plan.configuration,
-            )
-            return "created"
-        except ClientError as create_exc:
-            if error_code(create_exc) != "StateMachineAlreadyExists":
-                raise
-            existing = client.describe_state_machine(stateMachineArn=plan.machine_arn)
-    if existing["type"] != plan.machine_type:
-        raise GoToStateError(
-            f"{plan.machine_name} exists with type {existing['type']}, not {plan.machine_type}; "
-            "delete or rename it"
-        )
-    current: dict[str, Any] = {
-        "definition": json.loads(existing["definition"]),
-        "roleArn": existing["roleArn"],
-        **{key: existing.get(key) for key in plan.configuration},
-    }
-    wanted = {"definition": plan.definition, "roleArn": plan.role_arn, **plan.configuration}
-    action = "unchanged"
-    if current != wanted:
-        client.update_state_machine(
-            stateMachineArn=plan.machine_arn,
-            definition=json.dumps(plan.definition),
-            roleArn=plan.role_arn,
-            **plan.configuration,
-        )
-        action = "updated"
-    client.tag_resource(resourceArn=plan.machine_arn, tags=plan.tags)
-    return action
-
-
-def apply_plan(client: SFNClient, plan: Plan, *, start: bool, now: datetime | None = None) -> Outcome:
-    """Redrive, or create/update the GoToState machine and optionally start the resumed execution."""
-    now = now or datetime.now(UTC)
-    if plan.redrive:
-        # A deterministic token makes a retried call redrive once, not twice.
-        token = hashlib.sha256(f"{plan.execution_arn}:{plan.event_count}".encode()).hexdigest()[:64]
-        client.redrive_execution(executionArn=plan.execution_arn, clientToken=token)
-        return Outcome("redriven", plan.source_machine_arn, plan.execution_arn)
-    action = _ensure_machine(client, plan)
-    if not start:
-        return Outcome(action, plan.machine_arn, None)
-    started = client.start_execution(
-        stateMachineArn=plan.machine_arn,
-        name=execution_name(plan.execution_arn.split(":")[7], now),
-        input=start_input_text(plan.start_input),
-    )
-    return Outcome(action, plan.machine_arn, started["executionArn"])

@@ -102,63 +102,46 @@ def _free_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
-def _jsonpath_states(
-    choice: str, resume: str, start_at: str, target: str, variables: list[str]
+def _added_states(
+    choice: str, resume: str, start_at: str, target: str, variables: list[str], *, jsonata: bool
 ) -> dict[str, Any]:
-    request = f"$.{RESUME_KEY}"
+    """The GoToState Choice and the Pass state it leads to, in the machine's query language."""
+    rule: dict[str, Any]
+    if jsonata:
+        request = f"$states.input.{RESUME_KEY}"
+        output: dict[str, Any] = {"Output": f"{{% {request}.input %}}"}
+        assign = {name: f"{{% {request}.variables.{name} %}}" for name in variables}
+        rule = {
+            "Condition": f"{{% $type($states.input) = 'object' and $type({request}) = 'object' "
+            f"and {request}.resume = true and $exists({request}.input) %}}"
+        }
+    else:
+        request = f"$.{RESUME_KEY}"
+        output = {"OutputPath": f"{request}.input"}
+        assign = {f"{name}.$": f"{request}.variables.{name}" for name in variables}
+        # Ordered so that an absent or non-boolean flag never reaches BooleanEquals.
+        rule = {
+            "And": [
+                {"Variable": f"{request}.resume", "IsPresent": True},
+                {"Variable": f"{request}.resume", "IsBoolean": True},
+                {"Variable": f"{request}.resume", "BooleanEquals": True},
+                {"Variable": f"{request}.input", "IsPresent": True},
+            ]
+        }
     resume_state: dict[str, Any] = {
         "Type": "Pass",
         "Comment": f"{MARKER} Restores the workflow variables; hands {target!r} exactly the corrected input.",
-        "OutputPath": f"{request}.input",
+        **output,
         "Next": target,
     }
-    if variables:
-        resume_state["Assign"] = {f"{name}.$": f"{request}.variables.{name}" for name in variables}
+    if assign:
+        resume_state["Assign"] = assign
     return {
         choice: {
             "Type": "Choice",
             "Comment": f"{MARKER} Resumes at {target!r} when the input is a gotostate resume request; "
             f"otherwise starts at {start_at!r} as before.",
-            "Choices": [
-                {
-                    # Ordered so that an absent or non-boolean flag never reaches BooleanEquals.
-                    "And": [
-                        {"Variable": f"{request}.resume", "IsPresent": True},
-                        {"Variable": f"{request}.resume", "IsBoolean": True},
-                        {"Variable": f"{request}.resume", "BooleanEquals": True},
-                        {"Variable": f"{request}.input", "IsPresent": True},
-                    ],
-                    "Next": resume,
-                }
-            ],
-            "Default": start_at,
-        },
-        resume: resume_state,
-    }
-
-
-def _jsonata_states(
-    choice: str, resume: str, start_at: str, target: str, variables: list[str]
-) -> dict[str, Any]:
-    request = f"$states.input.{RESUME_KEY}"
-    resume_state: dict[str, Any] = {
-        "Type": "Pass",
-        "Comment": f"{MARKER} Restores the workflow variables; hands {target!r} exactly the corrected input.",
-        "Output": f"{{% {request}.input %}}",
-        "Next": target,
-    }
-    if variables:
-        resume_state["Assign"] = {name: f"{{% {request}.variables.{name} %}}" for name in variables}
-    condition = (
-        f"{{% $type($states.input) = 'object' and $type({request}) = 'object' "
-        f"and {request}.resume = true and $exists({request}.input) %}}"
-    )
-    return {
-        choice: {
-            "Type": "Choice",
-            "Comment": f"{MARKER} Resumes at {target!r} when the input is a gotostate resume request; "
-            f"otherwise starts at {start_at!r} as before.",
-            "Choices": [{"Condition": condition, "Next": resume}],
+            "Choices": [{**rule, "Next": resume}],
             "Default": start_at,
         },
         resume: resume_state,
@@ -183,8 +166,9 @@ def rewrite_definition(
     taken = all_state_names(base)
     choice = _free_name(CHOICE_NAME, taken)
     resume = _free_name(RESUME_NAME, taken | {choice})
-    build = _jsonata_states if query_language(base) == "JSONata" else _jsonpath_states
-    added = build(choice, resume, str(base["StartAt"]), resume_state, sorted(variable_names or []))
+    jsonata = query_language(base) == "JSONata"
+    variables = sorted(variable_names or [])
+    added = _added_states(choice, resume, str(base["StartAt"]), resume_state, variables, jsonata=jsonata)
 
     rewritten: Definition = {}
     for key, value in base.items():

@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.history import ResumePoint
+from ops.gotostate.resume_point import ResumePoint
 from ops.gotostate.rewrite import (
     EXECUTION_INPUT_KEY,
     RESUME_KEY,

@@ -11,9 +11,10 @@ from moto.sns.models import sns_backends
 
 from local.emulator import ACCOUNT, REGION, EmbeddedAws
 from ops.doctor import cli
-from ops.doctor.checks import OK, PROBLEM, Report, diagnose
+from ops.doctor.checks import diagnose
 from ops.doctor.clients import Clients
-from tests.doctor_fixtures import EMAIL, MINUTES, STACK, Deployed, deploy, recent_minute
+from ops.doctor.report import OK, PROBLEM, Report
+from tests.doctor_fixtures import EMAIL, MINUTES, STACK, Deployed, deploy, edit_alarm, recent_minute
 from tests.stack_helpers import SynthResult, synth
 
 
@@ -78,19 +79,8 @@ def test_doctor_names_a_deleted_alarm(deployed: Deployed) -> None:
 
 
 def test_doctor_says_what_a_changed_alarm_should_be(deployed: Deployed) -> None:
-    cloudwatch = deployed.clients.cloudwatch
-    name = f"{STACK}-FleetRunningTasksLow"
-    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        Metrics=alarm["Metrics"],
-        ComparisonOperator=alarm["ComparisonOperator"],
-        Threshold=1.0,
-        EvaluationPeriods=alarm["EvaluationPeriods"],
-        DatapointsToAlarm=alarm["DatapointsToAlarm"],
-        TreatMissingData=alarm["TreatMissingData"],
-        AlarmActions=alarm["AlarmActions"],
-        OKActions=[],
+    edit_alarm(
+        deployed.clients.cloudwatch, f"{STACK}-FleetRunningTasksLow", leave_out=("OKActions",), Threshold=1.0
     )
     (problem,) = problems(deployed)
     assert problem.startswith(

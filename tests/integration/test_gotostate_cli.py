@@ -19,46 +19,28 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
+from ops.gotostate import apply
 from ops.gotostate import cli as gotostate
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.resume import Options, plan_resume, redrive_refusal
+from ops.gotostate.execution import redrive_refusal
+from ops.gotostate.resume import Options, plan_resume
 from tests.collector_fixtures import FAKE_AWS_ENV
 from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
+
+
+def _parallel(step: int, **then: Any) -> dict[str, Any]:
+    """A Parallel state of two Pass branches, named as the recorded history (Parallel) names them."""
+    names = [f"Parallel Step {step}, Process {process}" for process in (1, 2)]
+    branches = [{"StartAt": name, "States": {name: {"Type": "Pass", "End": True}}} for name in names]
+    return {"Type": "Parallel", "Branches": branches, **then}
+
+
 DEFINITION = {
     "StartAt": "Parallel",
-    "States": {
-        "Parallel": {
-            "Type": "Parallel",
-            "Branches": [
-                {
-                    "StartAt": "Parallel Step 1, Process 1",
-                    "States": {"Parallel Step 1, Process 1": {"Type": "Pass", "End": True}},
-                },
-                {
-                    "StartAt": "Parallel Step 1, Process 2",
-                    "States": {"Parallel Step 1, Process 2": {"Type": "Pass", "End": True}},
-                },
-            ],
-            "Next": "Parallel 2",
-        },
-        "Parallel 2": {
-            "Type": "Parallel",
-            "Branches": [
-                {
-                    "StartAt": "Parallel Step 2, Process 1",
-                    "States": {"Parallel Step 2, Process 1": {"Type": "Pass", "End": True}},
-                },
-                {
-                    "StartAt": "Parallel Step 2, Process 2",
-                    "States": {"Parallel Step 2, Process 2": {"Type": "Pass", "End": True}},
-                },
-            ],
-            "End": True,
-        },
-    },
+    "States": {"Parallel": _parallel(1, Next="Parallel 2"), "Parallel 2": _parallel(2, End=True)},
 }
 
 
@@ -132,6 +114,13 @@ class StubbedSfn:
         self.stubber.add_response(
             "list_tags_for_resource", {"tags": [{"key": "team", "value": "a"}]}, {"resourceArn": MACHINE_ARN}
         )
+
+    def every_read(self, page_size: int = 1000, **described: Any) -> None:
+        """The reads of a plan, in order: the recorded history served `page_size` events a page."""
+        self.describe(**described)
+        self.machine()
+        self.ran()
+        self.history_pages(fixture_events(), page_size=page_size)
 
     def history_pages(self, events: list[dict[str, Any]], page_size: int) -> None:
         pages = [events[start : start + page_size] for start in range(0, len(events), page_size)]
@@ -340,10 +329,7 @@ def test_cli_long_error_pages_are_cut_to_one_short_line() -> None:
 def test_cli_follows_next_token_on_every_page() -> None:
     # given the recorded 28-event history served 10 events a page (moto ignores nextToken)
     stubbed = StubbedSfn()
-    stubbed.describe()
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=10)
+    stubbed.every_read(page_size=10)
 
     with stubbed.stubber:
         result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
@@ -399,15 +385,44 @@ def test_cli_human_output(emulator: Emulator, capsys: pytest.CaptureFixture[str]
     assert "aws stepfunctions start-execution" in out
 
 
+def test_cli_two_starts_in_the_same_second_both_start_and_say_which(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a failed run, and a clock that stays in one second (a script, an impatient re-run)
+    machine = emulator.create_machine(
+        "Twice",
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}},
+    )
+    failed = emulator.run(machine, {"w": 1})
+    second = datetime(2026, 12, 1, 22, 7, 54, tzinfo=UTC)
+
+    class OneSecond(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> OneSecond:
+            return cls.fromtimestamp(second.timestamp(), tz)
+
+    monkeypatch.setattr(apply, "datetime", OneSecond)
+    # when: the same command twice, back to back
+    runs = [run_cli(capsys, "--failed-execution-arn", failed, "--input", '{"v": 2}', "--start") for _ in "12"]
+    # then: both exit 0, each names the execution it started, and those are two executions
+    assert [code for code, _, _ in runs] == [0, 0], [err for _, _, err in runs]
+    started = [
+        line.split()[-1] for _, out, _ in runs for line in out.splitlines() if line.startswith("Started:")
+    ]
+    assert len(started) == len(set(started)) == 2
+    assert all(":Twice-with-GoToState:first-run-gotostate-20261201T220754Z-" in arn for arn in started)
+    assert all(len(arn.rsplit(":", 1)[-1]) <= 80 for arn in started)
+    assert "Twice-with-GoToState (created)" in runs[0][1] and "(unchanged)" in runs[1][1]
+    for arn in started:
+        assert emulator.wait(arn)["status"] == "SUCCEEDED"
+
+
 # --- redrive -----------------------------------------------------------------------------------
 
 
 def test_cli_redrive_when_eligible() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(redriveStatus="REDRIVABLE")
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(redriveStatus="REDRIVABLE")
     stubbed.stubber.add_response(
         "redrive_execution",
         {"redriveDate": datetime.now(UTC)},
@@ -442,10 +457,7 @@ def test_cli_redrive_refused_explains_and_falls_back(
     options: dict[str, Any], described: dict[str, Any], reason: str
 ) -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(**described)
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(**described)
 
     with stubbed.stubber:
         result = gotostate.run(
@@ -607,10 +619,7 @@ def test_cli_unavailable_execution_input_warns_when_the_definition_reads_it() ->
 
 def test_cli_execution_input_taken_from_the_history_when_describe_has_none() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe()
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read()
 
     with stubbed.stubber:
         result = gotostate.run(stubbed.client, Options(execution_arn=EXECUTION_ARN, dry_run=True))
@@ -621,10 +630,7 @@ def test_cli_execution_input_taken_from_the_history_when_describe_has_none() -> 
 
 def test_cli_redrive_refused_when_execution_input_is_corrected() -> None:
     stubbed = StubbedSfn()
-    stubbed.describe(redriveStatus="REDRIVABLE")
-    stubbed.machine()
-    stubbed.ran()
-    stubbed.history_pages(fixture_events(), page_size=1000)
+    stubbed.every_read(redriveStatus="REDRIVABLE")
     options = Options(
         execution_arn=EXECUTION_ARN, redrive=True, dry_run=True, has_execution_input=True, execution_input={}
     )

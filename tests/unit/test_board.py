@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from rich.console import Console
 
-from cost.pricing import GET_METRIC_DATA_METRIC
+from collector_core.prices import GET_METRIC_DATA_METRIC
 from ops.board.sources import Snapshot
 from ops.board.view import COLOURS, Board
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from ops.gotostate.errors import GoToStateError
-from ops.gotostate.history import analyse_history, find_resume_point, synthetic_history
+from ops.gotostate.history import analyse_history, synthetic_history
+from ops.gotostate.resume_point import find_resume_point
 from tests.gotostate_helpers import load_history
 
 
