@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.collector_fixtures import FAKE_AWS_ENV, REAL_AWS_VARIABLES, fake_aws
+from tests.support.collectors import FAKE_AWS_ENV, REAL_AWS_VARIABLES, fake_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.collector_fixtures import FAKE_AWS_ENV
+from tests.support.collectors import FAKE_AWS_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")

@@ -14,8 +14,8 @@ from ops.doctor import cli
 from ops.doctor.checks import diagnose
 from ops.doctor.clients import Clients
 from ops.doctor.report import OK, PROBLEM, Report
-from tests.doctor_fixtures import EMAIL, MINUTES, STACK, Deployed, deploy, edit_alarm, recent_minute
-from tests.stack_helpers import SynthResult, synth
+from tests.support.doctor import EMAIL, MINUTES, STACK, Deployed, deploy, edit_alarm, recent_minute
+from tests.support.stacks import SynthResult, synth
 
 
 @pytest.fixture(scope="module")

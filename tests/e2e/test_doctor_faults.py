@@ -21,8 +21,8 @@ from ops.doctor.checks import diagnose
 from ops.doctor.clients import Clients
 from ops.doctor.report import Report
 from stacks.deployment_config import load_config
-from tests.doctor_fixtures import EMAIL, STACK, Deployed, deploy, edit_alarm, recent_minute
-from tests.stack_helpers import SynthResult, synth
+from tests.support.doctor import EMAIL, STACK, Deployed, deploy, edit_alarm, recent_minute
+from tests.support.stacks import SynthResult, synth
 
 pytestmark = pytest.mark.e2e
 # As tests/e2e/test_doctor.py: one e-mail subscription, per-cluster alarms for "web" only, the

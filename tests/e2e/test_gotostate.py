@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ops.gotostate import cli as gotostate
-from tests.gotostate_helpers import ROLE_ARN, Emulator, emulated_aws
+from tests.support.gotostate import ROLE_ARN, Emulator, emulated_aws
 
 pytestmark = pytest.mark.e2e
 ADDED = ["GoToState", "GoToState Resume"]

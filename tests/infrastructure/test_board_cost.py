@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cost import items, model
-from tests.stack_helpers import synth
+from tests.support.stacks import synth
 
 
 def test_board_usage_in_the_cost_estimate() -> None:

@@ -13,8 +13,8 @@ import pytest
 from local.emulator import EmbeddedAws
 from ops.doctor.checks import diagnose
 from ops.doctor.stack import iam_prefix
-from tests.doctor_fixtures import MINUTES, STACK, Deployed, deploy, recent_minute
-from tests.stack_helpers import SynthResult, synth
+from tests.support.doctor import MINUTES, STACK, Deployed, deploy, recent_minute
+from tests.support.stacks import SynthResult, synth
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

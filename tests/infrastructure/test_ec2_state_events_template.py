@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from collector_core import env_names
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 EVENTS: dict[str, Any] = {"ec2StateSource": "events", "reconcileMinutes": 15}
 
@@ -138,7 +138,7 @@ def test_events_mode_rule_patterns_match_the_documented_events_they_are_for(even
     """Each documented event is routed to the event function by exactly one rule, except those that
     change nothing (a failed attach notification, a refused API call): no rule invokes it for them."""
     from local.emulator import matches
-    from tests.state_events_support import DOCUMENTED, documented_event
+    from tests.support.state_events import DOCUMENTED, documented_event
 
     patterns = [
         p["EventPattern"]

@@ -11,7 +11,7 @@ from stacks.alarm_catalogue import AlarmSpec
 from stacks.deployment_config import ConfigError, parse_config
 from synthesis.synthesized import TemplateError, parse_query
 from tests.infrastructure.test_policy_paths import alarms_that_cannot_notify, resolver_for
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 THRESHOLDS = {"runningTasksMin": 2, "containerInstancesMin": 1}
 START = datetime(2026, 12, 1, 22, 0, 0, tzinfo=UTC)

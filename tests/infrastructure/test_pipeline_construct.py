@@ -7,7 +7,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from stacks.constructs.pipeline_construct import HighResPipeline
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 
 def test_pipeline_construct_in_a_plain_stack_gives_the_project_stacks_resources() -> None:

@@ -1,6 +1,6 @@
 """Every permission path the pipeline depends on, evaluated on the synthesized template.
 
-moto enforces no policy, so these paths are proven here instead, with `tests.policy_evaluator`
+moto enforces no policy, so these paths are proven here instead, with `tests.support.policy_evaluator`
 applying AWS's evaluation logic to the template's own policies (resolved for a fake account):
 
 1. alarm -> AlarmActions/OKActions -> SNS topic: the topic policy lets CloudWatch publish (with the
@@ -33,8 +33,8 @@ import ec2_state_events.handler as state_event_handler
 import ecs_counts.handler as ecs_handler
 from collector_core import env_names
 from ec2_state_events import reconcile_handler
-from tests.collector_fixtures import ACCOUNT, REGION, event_for, fake_aws, lambda_context, recent_minute
-from tests.policy_evaluator import (
+from tests.support.collectors import ACCOUNT, REGION, event_for, fake_aws, lambda_context, recent_minute
+from tests.support.policy_evaluator import (
     ContextValue,
     Decision,
     Principal,
@@ -43,8 +43,8 @@ from tests.policy_evaluator import (
     action_matches,
     evaluate,
 )
-from tests.stack_helpers import SynthResult, synth
-from tests.state_events_support import create_state_table, instance_event
+from tests.support.stacks import SynthResult, synth
+from tests.support.state_events import create_state_table, instance_event
 
 CLOUDWATCH = Principal(service="cloudwatch.amazonaws.com")
 

@@ -10,10 +10,17 @@ import pytest
 from local.demo_account import snapshot_failed_event
 from local.emulator import EmbeddedAws, matches, transform
 from stacks.deployment_config import ConfigError, parse_config
-from tests.collector_fixtures import ACCOUNT, REGION
 from tests.infrastructure.test_policy_paths import resolver_for
-from tests.policy_evaluator import ContextValue, Decision, Principal, Request, TemplateResolver, evaluate
-from tests.stack_helpers import SynthResult, synth
+from tests.support.collectors import ACCOUNT, REGION
+from tests.support.policy_evaluator import (
+    ContextValue,
+    Decision,
+    Principal,
+    Request,
+    TemplateResolver,
+    evaluate,
+)
+from tests.support.stacks import SynthResult, synth
 
 EVENTS = Principal(service="events.amazonaws.com")
 

@@ -14,7 +14,7 @@ from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import Missing, account_alarms
 from stacks.constructs.alarms_construct import alarm_name
 from stacks.sampler_definition import FUNCTION_ARN_KEYS, deploy_time_placeholders
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from synthesis import synth_summary
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 REPO = Path(__file__).resolve().parents[2]
 ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"

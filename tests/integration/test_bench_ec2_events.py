@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.ec2_events import measure_calls
-from tests.collector_fixtures import fake_aws
+from tests.support.collectors import fake_aws
 
 
 def test_bench_ec2_events_calls_per_sample_are_constant(monkeypatch: pytest.MonkeyPatch) -> None:

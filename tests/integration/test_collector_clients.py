@@ -12,7 +12,7 @@ from collector_core.clients import call_bounds, client_config
 from collector_core.faults import Budget, DeadlineExceededError, Faults, error_code
 from collector_core.paging import chunks, pages
 from collector_core.rules import ALLOWED_PERIODS
-from tests.collector_fixtures import StepClock, fixed_clock
+from tests.support.collectors import StepClock, fixed_clock
 
 URL = "https://ecs.us-east-1.amazonaws.com/"
 

@@ -19,7 +19,7 @@ from collector_core.settings import Settings
 from collector_core.xml_counting import install
 from ec2_ebs_state.collect import collect
 from synthesis.handler_runner import moto_volume_statuses
-from tests.collector_fixtures import (
+from tests.support.collectors import (
     ACCOUNT,
     REGION,
     MotoPages,

@@ -15,7 +15,7 @@ from collector_core.clients import client_config, ecs_client
 from collector_core.faults import Budget, Faults
 from collector_core.settings import Settings
 from ecs_counts.collect import ClusterCache, collect
-from tests.collector_fixtures import (
+from tests.support.collectors import (
     ACCOUNT,
     REGION,
     StepClock,

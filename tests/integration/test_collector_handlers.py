@@ -19,7 +19,7 @@ from collector_core.catalogue import DEFAULT_NAMESPACE, metric
 from collector_core.runner import SampleFailedError
 from collector_core.sample import EventError
 from collector_core.settings import SettingsError
-from tests.collector_fixtures import (
+from tests.support.collectors import (
     REGION,
     Point,
     RecordingCloudWatch,

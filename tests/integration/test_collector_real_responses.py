@@ -28,7 +28,7 @@ from ec2_ebs_state.collect import FleetWatch
 from ec2_ebs_state.collect import collect as collect_ec2
 from ecs_counts.collect import ClusterCache
 from ecs_counts.collect import collect as collect_ecs
-from tests.aws_responses import (
+from tests.support.aws_responses import (
     NEW_NAMESPACE,
     body,
     example,
@@ -38,7 +38,7 @@ from tests.aws_responses import (
     volume_item,
     volume_status_item,
 )
-from tests.collector_fixtures import StepClock, Values, as_values, fixed_clock
+from tests.support.collectors import StepClock, Values, as_values, fixed_clock
 
 LOG = logging.getLogger("test_collector_real_responses")
 T0 = 1_800_000_000.0

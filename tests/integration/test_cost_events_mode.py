@@ -9,7 +9,7 @@ from cost import pricing
 from cost.events_mode import Scenario, events_calls_per_sample, events_cost, poll_cost
 from cost.items import Options
 from cost.model import estimate
-from tests.stack_helpers import synth
+from tests.support.stacks import synth
 
 
 def test_cost_events_mode_prices_have_sources() -> None:

@@ -15,7 +15,7 @@ from collector_core.catalogue import INSTANCE_STATES
 from collector_core.state_table import Kind
 from ec2_state_events.events import GONE, Ignored, StateEvent, parse_event, read_event
 from ec2_state_events.store import COUNTER_SHARDS, Change, Store, Stored
-from tests.state_events_support import (
+from tests.support.state_events import (
     DOCUMENTED,
     FIXTURES,
     TABLE,
@@ -187,7 +187,7 @@ def test_event_handler_applies_a_state_event_and_acknowledges_others(
 ) -> None:
     from collector_core import env_names
     from ec2_state_events import handler as event_handler
-    from tests.collector_fixtures import lambda_context
+    from tests.support.collectors import lambda_context
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     # The handler's store is built from the environment this test sets (no cache to clear).
@@ -238,7 +238,7 @@ BAD_INPUT: dict[str, Any] = {
 def test_event_handler_acknowledges_bad_input_and_counts_nothing(
     event_handler: tuple[Any, Store], case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.collector_fixtures import lambda_context
+    from tests.support.collectors import lambda_context
 
     module, table = event_handler
     # given: one real instance counted

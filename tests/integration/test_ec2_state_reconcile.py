@@ -25,8 +25,8 @@ from ec2_state_events.events import GONE, parse_event
 from ec2_state_events.reconcile import reconcile
 from ec2_state_events.store import Store
 from synthesis.handler_runner import moto_volume_statuses
-from tests.collector_fixtures import ACCOUNT, REGION, Values, as_values, count_calls, fixed_clock
-from tests.state_events_support import create_state_table, instance_event
+from tests.support.collectors import ACCOUNT, REGION, Values, as_values, count_calls, fixed_clock
+from tests.support.state_events import create_state_table, instance_event
 
 LOG = logging.getLogger("test_ec2_state_reconcile")
 T0 = 1_800_000_000.0

@@ -24,8 +24,8 @@ from ops.gotostate import cli as gotostate
 from ops.gotostate.errors import GoToStateError
 from ops.gotostate.execution import redrive_refusal
 from ops.gotostate.resume import Options, plan_resume
-from tests.collector_fixtures import FAKE_AWS_ENV
-from tests.gotostate_helpers import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
+from tests.support.collectors import FAKE_AWS_ENV
+from tests.support.gotostate import ACCOUNT, REGION, ROLE_ARN, Emulator, emulated_aws, load_history
 
 MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"

@@ -10,7 +10,7 @@ import pytest
 from collector_core.catalogue import Collector
 from collector_core.settings import Settings
 from cost import account_items, cli, items, measure, model, original, pricing, service_items, usage
-from tests.stack_helpers import SynthResult, synth
+from tests.support.stacks import SynthResult, synth
 
 
 @pytest.fixture(scope="module")

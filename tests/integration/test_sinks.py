@@ -34,7 +34,7 @@ from collector_core.datum import Datum, datum
 from collector_core.settings import Settings, SinkKind
 from collector_core.sinks import ApiSink, EmfSink, make_sink
 from local.emulator import publish_emf_lines
-from tests.collector_fixtures import (
+from tests.support.collectors import (
     REGION,
     Point,
     RecordingCloudWatch,

@@ -9,7 +9,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import InstanceState
 
 from collector_core.clients import client_config, ec2_client
-from tests.collector_fixtures import ACCOUNT, REGION
+from tests.support.collectors import ACCOUNT, REGION
 from tests.unit.test_xml_counting import assert_same
 
 

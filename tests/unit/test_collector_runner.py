@@ -16,7 +16,7 @@ from collector_core.runner import Collect, SampleFailedError, Summary, run_sampl
 from collector_core.sample import Sample
 from collector_core.settings import Settings
 from collector_core.sinks import SinkResult
-from tests.collector_fixtures import fixed_clock
+from tests.support.collectors import fixed_clock
 
 LOG = logging.getLogger("test_collector_runner")
 SAMPLE = Sample.from_event({"time": "2026-11-22T02:15:00Z", "offset": 30})

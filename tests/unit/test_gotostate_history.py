@@ -10,7 +10,7 @@ import pytest
 from ops.gotostate.errors import GoToStateError
 from ops.gotostate.history import analyse_history, synthetic_history
 from ops.gotostate.resume_point import find_resume_point
-from tests.gotostate_helpers import load_history
+from tests.support.gotostate import load_history
 
 
 class History:

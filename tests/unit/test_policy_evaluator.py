@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.policy_evaluator import (
+from tests.support.policy_evaluator import (
     Decision,
     Principal,
     Request,

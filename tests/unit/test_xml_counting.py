@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from collector_core.clients import client_config, ec2_client
 from collector_core.xml_counting import LISTINGS, install
-from tests.aws_responses import (
+from tests.support.aws_responses import (
     NEW_NAMESPACE,
     OLD_NAMESPACE,
     body,

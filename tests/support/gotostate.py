@@ -29,12 +29,12 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import ActionResult
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from tests.collector_fixtures import fake_aws
+from tests.support.collectors import fake_aws
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "histories"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/gotostate-test"

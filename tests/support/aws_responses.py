@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-FIXTURES = Path(__file__).parent / "fixtures" / "aws_responses"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws_responses"
 OLD_NAMESPACE = "http://ec2.amazonaws.com/doc/2014-06-15/"
 NEW_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 

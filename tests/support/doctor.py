@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from local.emulator import ACCOUNT, REGION, EmbeddedAws
 from ops.doctor.clients import Clients
-from tests.stack_helpers import SynthResult
+from tests.support.stacks import SynthResult
 
 STACK = "HighResMetrics"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/0a1b2c3d-0000-4000-8000-000000000000"

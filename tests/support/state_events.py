@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from collector_core.state_table import Kind
-from tests.collector_fixtures import ACCOUNT, REGION
+from tests.support.collectors import ACCOUNT, REGION
 
 TABLE = "highres-state"
 
@@ -68,7 +68,7 @@ def volume_event(
     return _ec2_event("EBS Volume Notification", f"volume/{volume_id}", detail, seconds, event_id)
 
 
-FIXTURES = Path(__file__).parent / "fixtures" / "aws_events"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws_events"
 
 # documented event -> (kind, id, state) it leaves, or None when it must change nothing
 DOCUMENTED: dict[str, tuple[Kind, str, str] | None] = {
