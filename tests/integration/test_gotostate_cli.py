@@ -31,6 +31,15 @@ MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:Orders"
 EXECUTION_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:Orders:run-1"
 
 
+# A one-state machine that fails when its input has no "v": the quickest failed execution to resume.
+NEEDS_V = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}}
+
+
+def failed_without_v(emulator: Emulator, name: str) -> str:
+    """The ARN of a failed execution of a NEEDS_V machine named `name`, started without "v"."""
+    return emulator.run(emulator.create_machine(name, NEEDS_V), {"w": 1})
+
+
 def _parallel(step: int, **then: Any) -> dict[str, Any]:
     """A Parallel state of two Pass branches, named as the recorded history (Parallel) names them."""
     names = [f"Parallel Step {step}, Process {process}" for process in (1, 2)]
@@ -99,18 +108,22 @@ class StubbedSfn:
             {"stateMachineArn": MACHINE_ARN},
         )
 
-    def ran(self) -> None:
+    def machine_that_ran(self, definition: dict[str, Any] = DEFINITION) -> None:
+        """DescribeStateMachineForExecution: the definition the execution ran."""
         self.stubber.add_response(
             "describe_state_machine_for_execution",
             {
                 "stateMachineArn": MACHINE_ARN,
                 "name": "Orders",
-                "definition": json.dumps(DEFINITION),
+                "definition": json.dumps(definition),
                 "roleArn": ROLE_ARN,
                 "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
             },
             {"executionArn": EXECUTION_ARN},
         )
+
+    def ran(self) -> None:
+        self.machine_that_ran()
         self.stubber.add_response(
             "list_tags_for_resource", {"tags": [{"key": "team", "value": "a"}]}, {"resourceArn": MACHINE_ARN}
         )
@@ -346,10 +359,7 @@ def test_cli_follows_next_token_on_every_page() -> None:
 def test_cli_dry_run_json_is_one_object_and_creates_nothing(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    machine = emulator.create_machine(
-        "Dry", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}}
-    )
-    failed = emulator.run(machine, {"w": 1})
+    failed = failed_without_v(emulator, "Dry")
 
     code, out, err = run_cli(capsys, "--failed-execution-arn", failed, "--dry-run", "--json", "--start")
 
@@ -389,11 +399,7 @@ def test_cli_two_starts_in_the_same_second_both_start_and_say_which(
     emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a failed run, and a clock that stays in one second (a script, an impatient re-run)
-    machine = emulator.create_machine(
-        "Twice",
-        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}},
-    )
-    failed = emulator.run(machine, {"w": 1})
+    failed = failed_without_v(emulator, "Twice")
     second = datetime(2026, 12, 1, 22, 7, 54, tzinfo=UTC)
 
     class OneSecond(datetime):
@@ -474,17 +480,7 @@ def test_cli_deleted_original_machine_is_resumed_as_standard_without_tags() -> N
     stubbed = StubbedSfn()
     stubbed.describe()
     stubbed.stubber.add_client_error("describe_state_machine", service_error_code="StateMachineDoesNotExist")
-    stubbed.stubber.add_response(
-        "describe_state_machine_for_execution",
-        {
-            "stateMachineArn": MACHINE_ARN,
-            "name": "Orders",
-            "definition": json.dumps(DEFINITION),
-            "roleArn": ROLE_ARN,
-            "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
-        },
-        {"executionArn": EXECUTION_ARN},
-    )
+    stubbed.machine_that_ran()
     stubbed.history_pages(fixture_events(), page_size=1000)
 
     with stubbed.stubber:
@@ -530,7 +526,7 @@ def test_cli_execution_input_with_the_reserved_key_is_refused(
 ) -> None:
     machine = emulator.create_machine(
         "Reserved",
-        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}},
+        NEEDS_V,
     )
     failed = emulator.run(machine, {})
 
@@ -594,17 +590,7 @@ def test_cli_unavailable_execution_input_warns_when_the_definition_reads_it() ->
     )
     reading = json.loads(json.dumps(DEFINITION))
     reading["States"]["Parallel 2"]["Parameters"] = {"id.$": "$$.Execution.Input.id"}
-    stubbed.stubber.add_response(
-        "describe_state_machine_for_execution",
-        {
-            "stateMachineArn": MACHINE_ARN,
-            "name": "Orders",
-            "definition": json.dumps(reading),
-            "roleArn": ROLE_ARN,
-            "updateDate": datetime(2025, 1, 1, tzinfo=UTC),
-        },
-        {"executionArn": EXECUTION_ARN},
-    )
+    stubbed.machine_that_ran(reading)
     stubbed.stubber.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": MACHINE_ARN})
     events = fixture_events()
     del events[0]["executionStartedEventDetails"]["input"]
@@ -645,10 +631,7 @@ def test_cli_redrive_refused_when_execution_input_is_corrected() -> None:
 def test_cli_human_output_says_what_the_execution_input_is(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    machine = emulator.create_machine(
-        "Said", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"v.$": "$.v"}, "End": True}}}
-    )
-    failed = emulator.run(machine, {"w": 1})
+    failed = failed_without_v(emulator, "Said")
 
     _, kept, _ = run_cli(capsys, "--failed-execution-arn", failed, "--input", '{"v": 2}', "--dry-run")
     _, fixed, _ = run_cli(

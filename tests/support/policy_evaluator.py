@@ -398,27 +398,24 @@ class TemplateResolver:
         return _as_list(self.resolve(role["AssumeRolePolicyDocument"])["Statement"])
 
     def queue_policy_statements(self, queue_url: str) -> list[Mapping[str, Any]] | None:
-        """The queue's policy (AWS::SQS::QueuePolicy naming its URL), or None when it has none;
-        two policies on one queue replace each other, so that is refused as for topics."""
-        policies = [
-            props
-            for props in self.resources("AWS::SQS::QueuePolicy").values()
-            if queue_url in self.resolve(props["Queues"])
-        ]
-        if len(policies) > 1:
-            raise UnsupportedPolicyError(f"{len(policies)} queue policies on {queue_url}: only one applies")
-        return _as_list(self.resolve(policies[0]["PolicyDocument"])["Statement"]) if policies else None
+        """The queue's policy (AWS::SQS::QueuePolicy naming its URL), or None when it has none."""
+        return self._attached_policy("AWS::SQS::QueuePolicy", "Queues", queue_url, "queue")
 
     def topic_policy_statements(self, topic_arn: str) -> list[Mapping[str, Any]] | None:
-        """The topic's policy, or None when it has none (then SNS's default policy applies).
+        """The topic's policy, or None when it has none (then SNS's default policy applies)."""
+        return self._attached_policy("AWS::SNS::TopicPolicy", "Topics", topic_arn, "topic")
 
-        A topic has one policy: two AWS::SNS::TopicPolicy resources on it replace each other in
-        deployment order, which a template does not fix, so that is refused."""
+    def _attached_policy(
+        self, policy_type: str, targets_key: str, target: str, what: str
+    ) -> list[Mapping[str, Any]] | None:
+        """The statements of the one policy resource naming `target`. A topic or queue has one
+        policy: two such resources on it replace each other in deployment order, which a template
+        does not fix, so that is refused."""
         policies = [
             props
-            for props in self.resources("AWS::SNS::TopicPolicy").values()
-            if topic_arn in self.resolve(props["Topics"])
+            for props in self.resources(policy_type).values()
+            if target in self.resolve(props[targets_key])
         ]
         if len(policies) > 1:
-            raise UnsupportedPolicyError(f"{len(policies)} topic policies on {topic_arn}: only one applies")
+            raise UnsupportedPolicyError(f"{len(policies)} {what} policies on {target}: only one applies")
         return _as_list(self.resolve(policies[0]["PolicyDocument"])["Statement"]) if policies else None
