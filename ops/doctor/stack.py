@@ -94,8 +94,8 @@ class DeployedStack:
         }
 
     def resolve(self, value: Any) -> Any:
-        """Ref, Fn::Join, Fn::Select and the pseudo parameters, as CloudFormation resolved them;
-        anything else (Fn::GetAtt) becomes None: that field cannot be compared."""
+        """Ref, Fn::Join, the pseudo parameters and a queue's QueueName, as CloudFormation resolved
+        them; anything else (another Fn::GetAtt) becomes None: that field cannot be compared."""
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
@@ -113,9 +113,20 @@ class DeployedStack:
             separator, parts = value["Fn::Join"]
             resolved = [self.resolve(p) for p in parts]
             return None if any(p is None for p in resolved) else separator.join(map(str, resolved))
+        if set(value) == {"Fn::GetAtt"}:
+            return self._attribute(*value["Fn::GetAtt"])
         if len(value) == 1 and next(iter(value)).startswith("Fn::"):
             return None
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _attribute(self, logical_id: str, attribute: str) -> str | None:
+        """The one attribute an alarm reads that the physical id carries: a queue's name (events
+        mode's failures alarm). CloudFormation's physical id of an SQS queue is its URL, whose last
+        segment is the name; any other attribute cannot be known from the stack and stays None."""
+        physical = self.physical.get(logical_id)
+        if physical and attribute == "QueueName" and self.types.get(logical_id) == "AWS::SQS::Queue":
+            return physical.rsplit("/", 1)[-1]
+        return None
 
 
 def read_stack(cloudformation: Any, name: str, region: str) -> DeployedStack:

@@ -109,6 +109,8 @@ def resolve(value: Any, physical: dict[str, str]) -> Any:
             return pseudo.get(value["Ref"]) or physical[value["Ref"]]
         if set(value) == {"Fn::Join"}:
             return value["Fn::Join"][0].join(resolve(value["Fn::Join"][1], physical))
+        if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1] == "QueueName":
+            return physical[value["Fn::GetAtt"][0]].rsplit("/", 1)[-1]  # a queue's id is its URL
         return {k: resolve(v, physical) for k, v in value.items()}
     return value
 
@@ -133,6 +135,9 @@ def deploy(aws: EmbeddedAws, result: SynthResult, now: datetime) -> Deployed:
             )
         else:
             events.put_rule(Name=physical[lid], EventPattern=json.dumps(props["EventPattern"]))
+    sqs = aws.client("sqs")
+    for lid in result.synthesized.resources("AWS::SQS::Queue"):
+        physical[lid] = sqs.create_queue(QueueName=f"{STACK}-{lid}")["QueueUrl"]
     cloudwatch = aws.client("cloudwatch")
     for lid, props in result.synthesized.resources("AWS::CloudWatch::Alarm").items():
         physical[lid] = props["AlarmName"]
