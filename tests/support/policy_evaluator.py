@@ -18,8 +18,8 @@ AWS's policy evaluation logic documents it for one account:
 - set operators on multi-valued keys (`oam:ResourceTypes`, `aws:TagKeys`): `ForAllValues:` holds
   when every value of the request's set matches (each one is not matched, for a negated operator),
   and also when the key is missing or its set empty; `ForAnyValue:` holds when at least one value
-  does, and never for a missing key or an empty set (IAM User Guide, "Single-valued vs.
-  multivalued context keys", set operators,
+  does, and never for a missing key or an empty set (IAM User Guide, "Set operators for
+  multivalued context keys",
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
 
 Anything else in a policy (`NotPrincipal`, an operator not listed in `_OPERATORS`, another
