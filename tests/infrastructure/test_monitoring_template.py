@@ -163,3 +163,14 @@ def test_monitoring_stack_refuses_an_organization_id_of_the_wrong_form() -> None
     for bad in ("r-ab12", "o-short", "O-A1B2C3D4E5", "ou-ab12-cdefgh34"):
         with pytest.raises(ValueError, match=re.escape(repr(bad))):
             MonitoringStack(cdk.App(), "M", organization_id=bad, namespace="N", config=parse_config({}))
+
+
+def test_monitoring_template_passes_checkov(monitoring: MonitoringResult, tmp_path: Path) -> None:
+    from tests.infrastructure.test_static_checks import _checkov
+
+    path = tmp_path / "monitoring.template.json"
+    path.write_text(json.dumps(monitoring.template))
+    report = _checkov(path)
+    assert report["summary"]["parsing_errors"] == 0
+    assert report["results"]["failed_checks"] == []
+    assert report["summary"]["passed"] >= 3, "checkov ran its SNS and KMS checks"
