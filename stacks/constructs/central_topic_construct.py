@@ -1,7 +1,16 @@
 """The organization's one alarm topic, in the monitoring account: every account's alarms page here.
 
 A member account's alarm names this topic by ARN (`central_topic_arn`), so the topic has a fixed
-name and no lookup is needed. CloudWatch of the alarm's account publishes as the service principal
+name and no lookup is needed. An alarm action's SNS form names the topic's account
+(`arn:aws:sns:region:account-id:sns-topic-name`, PutMetricAlarm, AlarmActions,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html); no page
+we found says "same account" or states cross-account support outright, but it is done in
+practice: awslabs/landing-zone-accelerator-on-aws#31 has alarms of one account paging the Audit
+account's encrypted topics once the key admitted `cloudwatch.amazonaws.com`. Each region has its
+own topic, and its policy admits alarms of that region only (our choice: a member's alarms page
+the topic of their own region).
+
+CloudWatch of the alarm's account publishes as the service principal
 `cloudwatch.amazonaws.com`, sending the alarm's ARN and account (`aws:SourceArn`,
 `aws:SourceAccount`) and, for an account in an organization, its organization ID
 (`aws:SourceOrgID`, the global key for a service principal's call on behalf of a resource whose
