@@ -169,7 +169,10 @@ def organization_alarms(config: DeploymentConfig, namespace: str) -> list[AlarmS
     In a monitoring account, Metrics Insights alarms watch the linked source accounts' metrics
     ("Alarms on CloudWatch Metrics Insights queries in CloudWatch",
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html),
-    so a cluster created in an account that joins next month is alarmed on with no deploy.
+    so a cluster created in an account that joins next month is alarmed on with no deploy. The
+    fleet alarms' limits apply to the whole organization at once: 500 series per query (beyond 500
+    account-cluster pairs a query sees only some) and 100 contributors in ALARM; the members'
+    10-second per-cluster alarms, paging the same topic, are not bound by them.
     """
     if Collector.ECS_COUNTS not in config.collectors:
         return []
