@@ -34,6 +34,7 @@ __all__ = [
     "account_alarms",
     "all_alarms",
     "fleet_alarms",
+    "organization_alarms",
     "pipeline_alarms",
 ]
 
@@ -124,14 +125,26 @@ def cluster_alarm_kinds(config: DeploymentConfig) -> list[ClusterAlarmKind]:
     return kinds
 
 
-def fleet_query(function: str, metric: MetricSpec, namespace: str) -> str:
+# The label a monitoring account's Metrics Insights query groups by to keep each source account's
+# series apart ("Query components and syntax in CloudWatch Metrics Insights", GROUP BY: "AWS.AccountId";
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html).
+ACCOUNT_LABEL = "AWS.AccountId"
+
+
+def insights_query(function: str, metric: MetricSpec, namespace: str, *, by_account: bool = False) -> str:
+    """`SELECT MAX(InstanceCount) FROM SCHEMA("ns", State) GROUP BY State`: one series per value of
+    the metric's dimensions (its published ones, exactly), and per source account with `by_account`."""
+    schema = ", ".join((f'"{namespace}"', *metric.dimensions))
+    group = ((ACCOUNT_LABEL,) if by_account else ()) + metric.dimensions
+    query = f"SELECT {function}({metric.name}) FROM SCHEMA({schema})"
+    return f"{query} GROUP BY {', '.join(group)}" if group else query
+
+
+def fleet_query(function: str, metric: MetricSpec, namespace: str, *, by_account: bool = False) -> str:
     """`SELECT MIN(PendingTask) FROM SCHEMA("ns", ClusterName) GROUP BY ClusterName`: one series per
-    cluster that has the metric, whenever the cluster was created."""
+    cluster that has the metric, whenever the cluster was created (and, `by_account`, per account)."""
     check_dimensions(metric, {cat.CLUSTER_NAME: ""})
-    return (
-        f'SELECT {function}({metric.name}) FROM SCHEMA("{namespace}", {cat.CLUSTER_NAME}) '
-        f"GROUP BY {cat.CLUSTER_NAME}"
-    )
+    return insights_query(function, metric, namespace, by_account=by_account)
 
 
 def fleet_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
@@ -146,30 +159,52 @@ def fleet_alarms(config: DeploymentConfig) -> list[AlarmSpec]:
     """
     if not (config.fleet_alarms and config.all_clusters and Collector.ECS_COUNTS in config.collectors):
         return []
-    specs = []
-    for kind in cluster_alarm_kinds(config):
-        periods = max(1, -(-kind.seconds // FLEET_PERIOD))  # whole minutes, rounded up
-        specs.append(
-            AlarmSpec(
-                alarm_id=kind.fleet_id,
-                namespace=config.namespace,
-                metric_name=kind.metric.name,
-                dimensions={},
-                statistic=kind.statistic,
-                period=FLEET_PERIOD,
-                comparison=kind.comparison,
-                threshold=kind.threshold,
-                evaluation_periods=periods,
-                datapoints_to_alarm=periods,
-                missing=Missing.NOT_BREACHING,
-                summary=kind.summary.format(cluster="a cluster")
-                + f" Any cluster the query returns, judged in one-minute periods ({periods} min).",
-                runbook=kind.runbook,
-                catalogue_metric=kind.metric,
-                query=fleet_query(_QUERY_FUNCTIONS[kind.statistic], kind.metric, config.namespace),
-            )
-        )
-    return specs
+    return [_query_alarm(kind, kind.fleet_id, config.namespace) for kind in cluster_alarm_kinds(config)]
+
+
+def organization_alarms(config: DeploymentConfig, namespace: str) -> list[AlarmSpec]:
+    """The fleet alarms as a monitoring account holds them: over every source account's clusters,
+    a contributor per account and cluster (`GROUP BY AWS.AccountId, ClusterName`), ids `Org...`.
+
+    In a monitoring account, Metrics Insights alarms watch the linked source accounts' metrics
+    ("Alarms on CloudWatch Metrics Insights queries in CloudWatch",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html),
+    so a cluster created in an account that joins next month is alarmed on with no deploy. The
+    fleet alarms' limits apply to the whole organization at once: 500 series per query (beyond 500
+    account-cluster pairs a query sees only some) and 100 contributors in ALARM; the members'
+    10-second per-cluster alarms, paging the same topic, are not bound by them.
+    """
+    if Collector.ECS_COUNTS not in config.collectors:
+        return []
+    return [
+        _query_alarm(kind, "Org" + kind.fleet_id.removeprefix("Fleet"), namespace, by_account=True)
+        for kind in cluster_alarm_kinds(config)
+    ]
+
+
+def _query_alarm(
+    kind: ClusterAlarmKind, alarm_id: str, namespace: str, *, by_account: bool = False
+) -> AlarmSpec:
+    periods = max(1, -(-kind.seconds // FLEET_PERIOD))  # whole minutes, rounded up
+    where = "a cluster of any account" if by_account else "a cluster"
+    return AlarmSpec(
+        alarm_id=alarm_id,
+        namespace=namespace,
+        metric_name=kind.metric.name,
+        dimensions={},
+        statistic=kind.statistic,
+        period=FLEET_PERIOD,
+        comparison=kind.comparison,
+        threshold=kind.threshold,
+        evaluation_periods=periods,
+        datapoints_to_alarm=periods,
+        missing=Missing.NOT_BREACHING,
+        summary=kind.summary.format(cluster=where)
+        + f" Any cluster the query returns, judged in one-minute periods ({periods} min).",
+        runbook=kind.runbook,
+        catalogue_metric=kind.metric,
+        query=fleet_query(_QUERY_FUNCTIONS[kind.statistic], kind.metric, namespace, by_account=by_account),
+    )
 
 
 def account_alarms(config: DeploymentConfig) -> list[AlarmSpec]:

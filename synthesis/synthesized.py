@@ -59,7 +59,8 @@ class StateMachineSpec:
 @dataclass(frozen=True)
 class InsightsQuery:
     """The Metrics Insights query shape the fleet alarms use:
-    `SELECT FUNC(Metric) FROM SCHEMA("namespace", Dim, ...) [GROUP BY Dim, ...]`."""
+    `SELECT FUNC(Metric) FROM SCHEMA("namespace", Dim, ...) [GROUP BY Dim, ...]`; a monitoring
+    account's also group by the source account's label, `AWS.AccountId`."""
 
     function: str
     metric_name: str
@@ -75,7 +76,7 @@ class InsightsQuery:
 _STATISTIC_OF = {"MIN": "Minimum", "MAX": "Maximum", "AVG": "Average", "SUM": "Sum", "COUNT": "SampleCount"}
 _QUERY = re.compile(
     r'^SELECT\s+(?P<function>MIN|MAX|AVG|SUM|COUNT)\((?P<metric>\w+)\)\s+FROM\s+SCHEMA\(\s*"(?P<ns>[^"]+)"'
-    r"(?P<schema>(\s*,\s*\w+)*)\s*\)(\s+GROUP\s+BY\s+(?P<group>\w+(\s*,\s*\w+)*))?\s*$",
+    r"(?P<schema>(\s*,\s*\w+)*)\s*\)(\s+GROUP\s+BY\s+(?P<group>[\w.]+(\s*,\s*[\w.]+)*))?\s*$",
     re.IGNORECASE,
 )
 

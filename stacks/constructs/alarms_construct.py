@@ -78,25 +78,34 @@ class Alarms(Construct):
         )
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
-        action = actions.SnsAction(self.topic)
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for spec in specs:
-            alarm = cloudwatch.Alarm(
-                self,
-                spec.alarm_id,
-                alarm_name=alarm_name(name_prefix, spec.alarm_id),
-                alarm_description=spec.description,
-                metric=_metric(spec),
-                comparison_operator=_COMPARISONS[spec.comparison],
-                threshold=spec.threshold,
-                evaluation_periods=spec.evaluation_periods,
-                datapoints_to_alarm=spec.datapoints_to_alarm,
-                treat_missing_data=_MISSING[spec.missing],
-            )
-            alarm.node.default_child.add_metadata(ALARM_ID_METADATA, spec.alarm_id)  # type: ignore[union-attr]
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
-            self.alarms[spec.alarm_id] = alarm
+        self.alarms = create_alarms(self, specs, name_prefix=name_prefix, topic=self.topic)
+
+
+def create_alarms(
+    scope: Construct, specs: Sequence[AlarmSpec], *, name_prefix: str, topic: sns.ITopic
+) -> dict[str, cloudwatch.Alarm]:
+    """One alarm per spec (construct id: its alarm id) in `scope`, notifying `topic` of ALARM and OK;
+    the single-account stack and the monitoring account's stack both create theirs here."""
+    action = actions.SnsAction(topic)
+    alarms: dict[str, cloudwatch.Alarm] = {}
+    for spec in specs:
+        alarm = cloudwatch.Alarm(
+            scope,
+            spec.alarm_id,
+            alarm_name=alarm_name(name_prefix, spec.alarm_id),
+            alarm_description=spec.description,
+            metric=_metric(spec),
+            comparison_operator=_COMPARISONS[spec.comparison],
+            threshold=spec.threshold,
+            evaluation_periods=spec.evaluation_periods,
+            datapoints_to_alarm=spec.datapoints_to_alarm,
+            treat_missing_data=_MISSING[spec.missing],
+        )
+        alarm.node.default_child.add_metadata(ALARM_ID_METADATA, spec.alarm_id)  # type: ignore[union-attr]
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        alarms[spec.alarm_id] = alarm
+    return alarms
 
 
 def _metric(spec: AlarmSpec) -> cloudwatch.IMetric:

@@ -14,11 +14,18 @@ AWS's policy evaluation logic documents it for one account:
 - conditions: every operator in a block must hold, every key in an operator must hold, and any
   one of a key's values is enough. A key missing from the request makes a positive operator false
   and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true; `...IfExists` holds when the key
-  is missing.
+  is missing;
+- set operators on multi-valued keys (`oam:ResourceTypes`, `aws:TagKeys`): `ForAllValues:` holds
+  when every value of the request's set matches (each one is not matched, for a negated operator),
+  and also when the key is missing or its set empty; `ForAnyValue:` holds when at least one value
+  does, and never for a missing key or an empty set (IAM User Guide, "Set operators for
+  multivalued context keys",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
 
-Anything else in a policy (`NotPrincipal`, an operator not listed in `_OPERATORS`, `ForAllValues:`
-qualifiers, a managed policy on a role) raises `UnsupportedPolicyError` instead of being ignored:
-an evaluator that skips what it does not understand would prove nothing.
+Anything else in a policy (`NotPrincipal`, an operator not listed in `_OPERATORS`, another
+qualifier than those two, `Null` under a qualifier, a managed policy on a role) raises
+`UnsupportedPolicyError` instead of being ignored: an evaluator that skips what it does not
+understand would prove nothing.
 
 `TemplateResolver` turns `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub` and the pseudo parameters into
 the strings CloudFormation would produce, for a fake account, region and stack name, with
@@ -172,10 +179,13 @@ def conditions_hold(block: Mapping[str, Mapping[str, Any]], context: Mapping[str
     """Every operator, every key, any value. Condition keys are case-insensitive."""
     lowered = {key.lower(): value for key, value in context.items()}
     for operator, tests in block.items():
-        if ":" in operator:
+        qualifier, _, bare = operator.rpartition(":")
+        if qualifier not in _SET_QUALIFIERS:
             raise UnsupportedPolicyError(f"set operator {operator}")
-        if_exists = operator.endswith("IfExists")
-        name = operator.removesuffix("IfExists")
+        if_exists = bare.endswith("IfExists")
+        name = bare.removesuffix("IfExists")
+        if name == "Null" and qualifier:
+            raise UnsupportedPolicyError(f"set operator {operator}")
         if name == "Null":  # "true": the key must be absent; "false": it must be present
             for key, expected in tests.items():
                 absent = "true" if key.lower() not in lowered else "false"
@@ -186,15 +196,30 @@ def conditions_hold(block: Mapping[str, Mapping[str, Any]], context: Mapping[str
             raise UnsupportedPolicyError(f"condition operator {operator}")
         compare, negated = _OPERATORS[name]
         for key, policy_values in tests.items():
-            if key.lower() not in lowered:
+            present = key.lower() in lowered
+            values = [
+                str(v).lower() if isinstance(v, bool) else v for v in _as_list(lowered.get(key.lower(), []))
+            ]
+            if qualifier:
+                if not present and if_exists:
+                    continue
+                # Each request value on its own: does it match (negated: miss) every policy value?
+                each = [any(compare(str(p), v) for p in _as_list(policy_values)) != negated for v in values]
+                if not (all(each) if qualifier == "ForAllValues" else any(each)):
+                    return False
+                continue
+            if not present:
                 if if_exists or negated:
                     continue
                 return False
-            values = [str(v).lower() if isinstance(v, bool) else v for v in _as_list(lowered[key.lower()])]
             matched = any(compare(str(p), v) for p in _as_list(policy_values) for v in values)
             if matched == negated:
                 return False
     return True
+
+
+# "" is a plain (single-valued) operator; the two set operators of IAM's policy grammar.
+_SET_QUALIFIERS = ("", "ForAllValues", "ForAnyValue")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -263,6 +288,12 @@ def _dashboard(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str
     return _name(p, "DashboardName", r, lid), {}
 
 
+def _sink(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    # Ref and Arn of an OAM sink are both its ARN, "sink/" and a generated id (AWS::Oam::Sink).
+    arn = _arn(r, "oam", f"sink/{zlib.crc32(lid.encode()):08x}-0000-4000-8000-000000000000")
+    return arn, {"Arn": arn}
+
+
 def _opaque(r: TemplateResolver, lid: str, p: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     return f"{lid}-FAKE1234", {}
 
@@ -279,6 +310,7 @@ _NAMERS: dict[str, _Namer] = {
     "AWS::DynamoDB::Table": _named_arn("TableName", "dynamodb", "table/"),
     "AWS::SQS::Queue": _queue,
     "AWS::CloudWatch::Dashboard": _dashboard,
+    "AWS::Oam::Sink": _sink,
     "AWS::IAM::Policy": _opaque,
     "AWS::SNS::TopicPolicy": _opaque,
     "AWS::SNS::Subscription": _opaque,

@@ -237,16 +237,84 @@ def test_policy_evaluator_arn_conditions(operator: str, pattern: str, arn: str, 
     assert missing is operator.startswith("ArnNot"), "a missing key matches only a negated operator"
 
 
+METRIC, LOGS = "AWS::CloudWatch::Metric", "AWS::Logs::LogGroup"
+
+
+@pytest.mark.parametrize(
+    ("operator", "requested", "expected"),
+    [
+        # ForAllValues: every requested value must be in the policy's set...
+        ("ForAllValues:StringEquals", [METRIC], True),
+        ("ForAllValues:StringEquals", [METRIC, LOGS], False),
+        ("ForAllValues:StringEquals", [LOGS], False),
+        # ...and a missing key or an empty set holds (vacuously): AWS's documented pitfall.
+        ("ForAllValues:StringEquals", None, True),
+        ("ForAllValues:StringEquals", [], True),
+        # ForAnyValue: one requested value in the policy's set is enough; nothing requested is not.
+        ("ForAnyValue:StringEquals", [METRIC, LOGS], True),
+        ("ForAnyValue:StringEquals", [LOGS], False),
+        ("ForAnyValue:StringEquals", None, False),
+        ("ForAnyValue:StringEquals", [], False),
+        # Negated: every (ForAll) or some (ForAny) requested value is outside the policy's set.
+        ("ForAllValues:StringNotEquals", [LOGS], True),
+        ("ForAllValues:StringNotEquals", [METRIC, LOGS], False),
+        ("ForAnyValue:StringNotEquals", [METRIC, LOGS], True),
+        ("ForAnyValue:StringNotEquals", [METRIC], False),
+        # Wildcards and IfExists keep their meaning under a qualifier.
+        ("ForAllValues:StringLike", ["AWS::CloudWatch::Metric"], True),
+        ("ForAnyValue:StringEqualsIfExists", None, True),
+        ("ForAnyValue:StringEqualsIfExists", [LOGS], False),
+    ],
+)
+def test_policy_evaluator_set_operators_on_multivalued_keys(
+    operator: str, requested: list[str] | None, expected: bool
+) -> None:
+    # given: the sink policy's shape, a set of resource types the request may hold
+    values: Any = [METRIC] if "Like" not in operator else ["AWS::CloudWatch::*"]
+    statements = [allow("oam:CreateLink", Condition={operator: {"oam:ResourceTypes": values}})]
+    context = {} if requested is None else {"oam:ResourceTypes": requested}
+    # when / then
+    assert (decide(statements, "oam:CreateLink", **context) is Decision.ALLOW) is expected
+
+
+def test_policy_evaluator_set_operator_and_a_plain_one_must_both_hold() -> None:
+    # The sink policy: an organization's principal, asking for metrics only.
+    condition = {
+        "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+        "ForAllValues:StringEquals": {"oam:ResourceTypes": [METRIC]},
+    }
+    statements = [allow("oam:CreateLink", Condition=condition)]
+    member = {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}
+    assert decide(statements, "oam:CreateLink", **member, **{"oam:ResourceTypes": [METRIC]}) is (
+        Decision.ALLOW
+    )
+    outsider = {"aws:PrincipalOrgID": "o-zzzzzzzzzz", "oam:ResourceTypes": [METRIC]}
+    assert decide(statements, "oam:CreateLink", **outsider) is Decision.IMPLICIT_DENY
+    assert decide(statements, "oam:CreateLink", **{"oam:ResourceTypes": [METRIC]}) is Decision.IMPLICIT_DENY
+    both = {"oam:ResourceTypes": [METRIC, LOGS]}
+    assert decide(statements, "oam:CreateLink", **member, **both) is Decision.IMPLICIT_DENY
+
+
 @pytest.mark.parametrize(
     "statement",
     [
         {"Effect": "Allow", "NotPrincipal": {"AWS": "x"}, "Action": "sns:Publish", "Resource": "*"},
-        allow("sns:Publish", Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "a"}}),
+        allow("sns:Publish", Condition={"ForEachValue:StringEquals": {"aws:TagKeys": "a"}}),
+        allow("sns:Publish", Condition={"ForAnyValue:Null": {"aws:TagKeys": "true"}}),
+        allow("sns:Publish", Condition={"ForAllValues:NumericLessThan": {"aws:TagKeys": "1"}}),
         allow("sns:Publish", Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "60"}}),
         {"Effect": "Allow", "Action": "sns:Publish"},
         {"Effect": "Maybe", "Action": "sns:Publish", "Resource": "*"},
     ],
-    ids=["not-principal", "set-operator", "numeric", "no-resource", "bad-effect"],
+    ids=[
+        "not-principal",
+        "unknown-qualifier",
+        "null-under-a-qualifier",
+        "numeric-set",
+        "numeric",
+        "no-resource",
+        "bad-effect",
+    ],
 )
 def test_policy_evaluator_refuses_what_it_does_not_model(statement: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedPolicyError):

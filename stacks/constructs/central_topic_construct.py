@@ -1,0 +1,100 @@
+"""The organization's one alarm topic, in the monitoring account: every account's alarms page here.
+
+A member account's alarm names this topic by ARN (`central_topic_arn`), so the topic has a fixed
+name and no lookup is needed. An alarm action's SNS form names the topic's account
+(`arn:aws:sns:region:account-id:sns-topic-name`, PutMetricAlarm, AlarmActions,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html); no page
+we found says "same account" or states cross-account support outright, but it is done in
+practice: awslabs/landing-zone-accelerator-on-aws#31 has alarms of one account paging the Audit
+account's encrypted topics once the key admitted `cloudwatch.amazonaws.com`. Each region has its
+own topic, and its policy admits alarms of that region only (our choice: a member's alarms page
+the topic of their own region).
+
+CloudWatch of the alarm's account publishes as the service principal
+`cloudwatch.amazonaws.com`, sending the alarm's ARN and account (`aws:SourceArn`,
+`aws:SourceAccount`) and, for an account in an organization, its organization ID
+(`aws:SourceOrgID`, the global key for a service principal's call on behalf of a resource whose
+owner is in an organization: IAM User Guide, "AWS global condition context keys",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html). The topic
+policy and the key policy both admit that principal only for the organization, so no account
+outside it (the confused deputy) can publish or use the key. Whether CloudWatch's own KMS call
+carries `aws:SourceOrgID` is not stated in what we found; the policy-path tests assume it does, a
+first deploy must confirm it (an alarm's history says "KMS ... AccessDenied" otherwise).
+
+The key is customer managed because CloudWatch must call KMS itself for an encrypted topic (an
+alarm cannot publish to a topic under the AWS managed SNS key), and another account's CloudWatch
+can only be granted a customer managed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+# Fixed, so a member's template can name arn:<partition>:sns:<region>:<monitoring account>:<this>.
+CENTRAL_TOPIC_NAME = "highres-metrics-org-alarms"
+_CLOUDWATCH = "cloudwatch.amazonaws.com"
+
+
+def central_topic_arn(region: str, monitoring_account: str, partition: str = "aws") -> str:
+    """The central topic's ARN in `region` of the monitoring account, as a member alarm names it."""
+    return f"arn:{partition}:sns:{region}:{monitoring_account}:{CENTRAL_TOPIC_NAME}"
+
+
+class CentralAlarmTopic(Construct):
+    """`.topic` (TLS only, under `.key`), subscribed by `emails`; organization accounts' CloudWatch
+    may publish to it and use its key, nothing outside the organization may."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, organization_id: str, emails: Sequence[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        from_the_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the high-resolution metrics organization alarm topic",
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowOrganizationCloudWatchToEncrypt",
+                principals=[iam.ServicePrincipal(_CLOUDWATCH)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # a key policy's Resource is the key itself
+                conditions=from_the_organization,
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=CENTRAL_TOPIC_NAME,
+            display_name="highres-metrics organization alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        # Alarm actions name a topic of the alarm's own region; any account of the organization.
+        region_alarms = Stack.of(self).format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            account="*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowOrganizationAlarmsToPublish",
+                principals=[iam.ServicePrincipal(_CLOUDWATCH)],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={**from_the_organization, "ArnLike": {"aws:SourceArn": region_alarms}},
+            )
+        )
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
