@@ -29,6 +29,8 @@ def main() -> int:
     except ConfigError as error:
         print(f"highres-metrics: configuration error: {error}", file=sys.stderr)
         return 2
+    if config.organization and config.organization.pending_note:
+        print(f"highres-metrics: {config.organization.pending_note}", file=sys.stderr)
     build_app(config, app)
     app.synth()
     return 0
