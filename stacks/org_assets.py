@@ -168,12 +168,6 @@ class AssetBucketStack(cdk.Stack):
         )
         acknowledge(self.bucket, "AwsSolutions-S1", logging_reason)
         skip_checkov(self.bucket, "CKV_AWS_18", logging_reason)
-        skip_checkov(
-            self.bucket,
-            "CKV_AWS_145",
-            "SSE-S3: the objects are this project's open-source code and templates, no secret; a KMS key "
-            "would need a key policy admitting every member account's CloudFormation for no gain.",
-        )
         cdk.CfnOutput(self, "AssetBucketName", value=self.bucket.bucket_name)
 
 
