@@ -2,9 +2,8 @@
 readable by the organization only, and the two synthesizers that put the member's assets there.
 
 A member account cannot read the management account's CDK bootstrap bucket, and Lambda reads a
-function's code from a bucket in the function's own region ("The Amazon S3 bucket must be in the same
-AWS Region as your function. The bucket can be in a different AWS account": AWS::Lambda::Function Code,
-CloudFormation Template Reference). So:
+function's code from "an Amazon S3 bucket in the same AWS Region as your function. The bucket can be
+in a different AWS account" (Lambda API Reference, FunctionCode.S3Bucket). So:
 
 - `MemberAssetSynthesizer` (the member stack's): every file asset lives at
   `<prefix>-<AWS::Region>/<hash>.zip`, the region being the stack instance's own;

@@ -33,7 +33,8 @@ _OU_OR_ROOT = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$
 # Organizations API Reference, Organization.Id: "o-" followed by 10 to 32 lowercase letters or digits.
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
-# CloudWatch OAM API Reference (CreateSink, Sink.Arn): arn:<partition>:oam:<region>:<account>:sink/<id>.
+# CloudWatch OAM API Reference, TagResource: "The ARN format of a sink is
+# arn:aws:oam:Region:account-id:sink/sink-id" (other partitions: arn:aws-cn:..., arn:aws-us-gov:...).
 _SINK_ARN = re.compile(r"^arn:aws[a-z-]*:oam:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):sink/[A-Za-z0-9-]+$")
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
 REGION_CONCURRENCY = ("SEQUENTIAL", "PARALLEL")
