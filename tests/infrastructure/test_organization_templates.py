@@ -98,7 +98,9 @@ def test_organization_synthesizes_monitoring_buckets_and_stackset_beside_the_tar
     }
     artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
     for region in ORGANIZATION["regions"]:
-        assert artifacts[f"HighResMetricsMonitoring-{region}"]["environment"] == f"aws://{MONITORING}/{region}"
+        assert (
+            artifacts[f"HighResMetricsMonitoring-{region}"]["environment"] == f"aws://{MONITORING}/{region}"
+        )
         assert artifacts[f"HighResMetricsAssets-{region}"]["environment"] == f"aws://unknown-account/{region}"
 
 
