@@ -31,25 +31,7 @@ from constructs import Construct
 
 from stacks.config_model import ConfigError
 from stacks.nag import acknowledge, skip_checkov
-
-BUCKET_PREFIX = "highres-assets"
-# S3 bucket names: at most 63 characters (Amazon S3 User Guide, "General purpose bucket naming rules").
-MAX_BUCKET_NAME = 63
-
-
-def asset_bucket_prefix(organization_id: str) -> str:
-    """Bucket names are global: the organization's id makes them its own."""
-    return f"{BUCKET_PREFIX}-{organization_id}"
-
-
-def asset_bucket_name(organization_id: str, region: str) -> str:
-    name = f"{asset_bucket_prefix(organization_id)}-{region}"
-    if len(name) > MAX_BUCKET_NAME:
-        raise ConfigError(
-            f"organization.organizationId: the asset bucket name {name} is longer than "
-            f"{MAX_BUCKET_NAME} characters"
-        )
-    return name
+from stacks.organization_config import asset_bucket_name
 
 
 @dataclass(frozen=True)

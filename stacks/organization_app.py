@@ -22,10 +22,9 @@ from stacks.org_assets import (
     AssetFile,
     MemberAssetSynthesizer,
     OrganizationAssetSynthesizer,
-    asset_bucket_name,
-    asset_bucket_prefix,
     template_url,
 )
+from stacks.organization_config import asset_bucket_name, asset_bucket_prefix
 from stacks.stackset_stack import StackSetStack, check_template_limits
 
 MEMBER_ASSEMBLY = "member"

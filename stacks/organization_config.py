@@ -36,6 +36,10 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 # CloudWatch OAM API Reference, TagResource: "The ARN format of a sink is
 # arn:aws:oam:Region:account-id:sink/sink-id" (other partitions: arn:aws-cn:..., arn:aws-us-gov:...).
 _SINK_ARN = re.compile(r"^arn:aws[a-z-]*:oam:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):sink/[A-Za-z0-9-]+$")
+# The members' code and template: a bucket per region in the management account (stacks.org_assets).
+ASSET_BUCKET_PREFIX = "highres-assets"
+# S3 bucket names: at most 63 characters (Amazon S3 User Guide, "General purpose bucket naming rules").
+MAX_BUCKET_NAME = 63
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
 REGION_CONCURRENCY = ("SEQUENTIAL", "PARALLEL")
 _KEYS = (
@@ -86,6 +90,8 @@ def organization(key: str, value: Any) -> OrganizationConfig:
             raise ConfigError(f"{key}.regions: {region!r} is not an AWS region")
     if len(set(regions)) != len(regions) or len(set(units)) != len(units):
         raise ConfigError(f"{key}: a region or organizational unit is listed twice")
+    for region in regions:
+        asset_bucket_name(org_id, region)
     account = str(value["monitoringAccount"])
     if not _ACCOUNT.match(account):
         raise ConfigError(f"{key}.monitoringAccount: {account!r} is not a 12-digit AWS account id")
@@ -109,6 +115,20 @@ def organization(key: str, value: Any) -> OrganizationConfig:
             f"{key}.regionConcurrency", value.get("regionConcurrency", "SEQUENTIAL"), REGION_CONCURRENCY
         ),
     )
+
+
+def asset_bucket_prefix(organization_id: str) -> str:
+    """Bucket names are global: the organization's id makes them its own."""
+    return f"{ASSET_BUCKET_PREFIX}-{organization_id}"
+
+
+def asset_bucket_name(organization_id: str, region: str) -> str:
+    name = f"{asset_bucket_prefix(organization_id)}-{region}"
+    if len(name) > MAX_BUCKET_NAME:
+        raise ConfigError(
+            f"{KEY}.organizationId: the asset bucket name {name} is longer than {MAX_BUCKET_NAME} characters"
+        )
+    return name
 
 
 def check_targets(org: OrganizationConfig, target_accounts: tuple[str | None, ...]) -> None:

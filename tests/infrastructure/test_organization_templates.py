@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import types
 from collections import Counter
@@ -16,8 +18,8 @@ import pytest
 
 from stacks.config_model import ConfigError
 from stacks.deployment_config import parse_config
-from stacks.org_assets import asset_bucket_name
 from stacks.organization_app import capabilities
+from stacks.organization_config import asset_bucket_name
 from stacks.stackset_stack import check_template_limits
 from synthesis.synth import synth_app
 from tests.infrastructure.test_static_checks import CFN_LINT_EXPLAINED, _cfn_lint, _checkov
@@ -324,6 +326,24 @@ def test_a_named_role_asks_for_the_named_iam_capability() -> None:
     ]
 
 
-def test_an_asset_bucket_name_over_63_characters_is_refused() -> None:
-    with pytest.raises(ConfigError, match=r"organization\.organizationId: the asset bucket name"):
-        asset_bucket_name("o-" + "a" * 32, "ap-southeast-5")
+def test_cdk_app_stops_a_bad_organization_with_one_line_and_no_template(tmp_path: Path) -> None:
+    # given the context `cdk synth -c organization=...` hands the app, with a malformed OU id
+    bad = {**ORGANIZATION, "organizationalUnits": ["ou-AB12-cdefgh34"]}
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({"organization": bad})}
+    # when the app runs
+    done = subprocess.run(
+        [sys.executable, "app.py"],
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # then one line names the key, the exit code is 2, and nothing is written
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "highres-metrics: configuration error: organization.organizationalUnits: 'ou-AB12-cdefgh34' "
+        "is not an OU id (ou-ab12-cdefgh34) or root id (r-ab12)"
+    ]
+    assert not list(tmp_path.glob("*.template.json"))

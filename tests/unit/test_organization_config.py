@@ -154,6 +154,10 @@ def test_known_regions_come_from_botocore_and_include_every_partition() -> None:
             "organization.sinks.ap-south-1: not one of organization.regions",
         ),
         (
+            {"organization": _org(organizationId="o-" + "a" * 32, regions=["ap-southeast-5"])},
+            "organization.organizationId: the asset bucket name highres-assets-o-",
+        ),
+        (
             {"organization": _org(), "targets": [{"account": "111122223333", "region": "eu-west-1"}]},
             "organization.monitoringAccount: 111122223333 is also listed in targets",
         ),
