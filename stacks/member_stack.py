@@ -39,12 +39,22 @@ class MemberStack(Stack):
         mapping = CfnMapping(
             self, SINK_MAPPING, mapping={region: {SINK_ARN: arn} for region, arn in sorted(sinks.items())}
         )
-        # Metrics only: the monitoring account's dashboard and alarms read metrics, no logs or traces
-        # (AWS::Oam::Link ResourceTypes; $AccountName labels each account by its name there).
+        # Metrics only, and only the pipeline's namespace: the monitoring account's dashboard and
+        # alarms read those, and the account's other metrics stay its own (AWS::Oam::Link
+        # ResourceTypes; OAM API Reference, MetricConfiguration: "Namespace = '...'" filters, names in
+        # single quotes, which a namespace cannot contain). $AccountName labels the account there.
         self.link = oam.CfnLink(
             self,
             "MonitoringLink",
             resource_types=["AWS::CloudWatch::Metric"],
             sink_identifier=mapping.find_in_map(Aws.REGION, SINK_ARN),
             label_template="$AccountName",
+            link_configuration=oam.CfnLink.LinkConfigurationProperty(
+                metric_configuration=oam.CfnLink.LinkFilterProperty(filter=metric_filter(config.namespace))
+            ),
         )
+
+
+def metric_filter(namespace: str) -> str:
+    """The OAM link's metric filter: this pipeline's namespace only."""
+    return f"Namespace = '{namespace}'"

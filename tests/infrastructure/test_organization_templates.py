@@ -175,6 +175,10 @@ def test_member_link_shares_metrics_with_its_own_regions_sink(assembly: Path) ->
 
     assert link["Properties"]["ResourceTypes"] == ["AWS::CloudWatch::Metric"]
     assert link["Properties"]["LabelTemplate"] == "$AccountName"
+    # only the pipeline's namespace is shared; the account's other metrics stay its own
+    assert link["Properties"]["LinkConfiguration"] == {
+        "MetricConfiguration": {"Filter": "Namespace = 'HighResMetrics'"}
+    }
     assert link["Properties"]["SinkIdentifier"] == {
         "Fn::FindInMap": ["MonitoringSinks", {"Ref": "AWS::Region"}, "SinkArn"]
     }
@@ -278,6 +282,35 @@ def test_checkov_passes_the_stackset_and_bucket_templates_or_says_why(assembly: 
     assert [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]] == []
     assert report["summary"]["passed"] > 5, "checkov really ran its checks"
     assert {c["check_id"] for c in report["results"]["skipped_checks"]} == {"CKV_AWS_18"}
+
+
+def test_stackset_follows_the_optional_keys_and_the_link_the_namespace(tmp_path: Path) -> None:
+    options = {
+        "organizationalUnits": ["r-ab12"],
+        "callAs": "DELEGATED_ADMIN",
+        "retainStacksOnAccountRemoval": True,
+        "regionConcurrency": "PARALLEL",
+        "maxConcurrentPercentage": 50,
+        "failureTolerancePercentage": 0,
+    }
+    config = parse_config(
+        {"namespace": "Platform/HighRes", "organization": {**ORGANIZATION, **options, "sinks": SINKS}}
+    )
+    outdir, _ = synth_app(config, tmp_path)
+    (stack_set,) = _resources(_template(outdir, "HighResMetricsStackSet"), "AWS::CloudFormation::StackSet")
+    props = stack_set["Properties"]
+
+    assert props["CallAs"] == "DELEGATED_ADMIN"
+    assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": True}
+    assert props["StackInstancesGroup"][0]["DeploymentTargets"] == {"OrganizationalUnitIds": ["r-ab12"]}
+    assert props["OperationPreferences"]["RegionConcurrencyType"] == "PARALLEL"
+    assert props["OperationPreferences"]["MaxConcurrentPercentage"] == 50
+    assert props["OperationPreferences"]["FailureTolerancePercentage"] == 0
+    (link,) = _resources(_template(outdir, "member/HighResMetricsMember"), "AWS::Oam::Link")
+    assert (
+        link["Properties"]["LinkConfiguration"]["MetricConfiguration"]["Filter"]
+        == "Namespace = 'Platform/HighRes'"
+    )
 
 
 def test_pending_sinks_synthesize_the_monitoring_stacks_only(tmp_path: Path) -> None:
