@@ -261,6 +261,13 @@ def test_asset_bucket_blocks_public_access_and_encrypts(assembly: Path) -> None:
     ] == {"SSEAlgorithm": "AES256"}
 
 
+@pytest.mark.parametrize("report", ["validation-report.json", "member/validation-report.json"])
+def test_cdk_nag_finds_nothing_in_the_organization_or_member_stacks(assembly: Path, report: str) -> None:
+    plugins = json.loads((assembly / report).read_text())["pluginReports"]
+    assert [p["pluginName"] for p in plugins] == ["AwsSolutions"]
+    assert [v for p in plugins for v in p["violations"]] == []
+
+
 @pytest.mark.parametrize(
     "name", ["HighResMetricsStackSet", "HighResMetricsAssets-eu-west-1", "member/HighResMetricsMember"]
 )
