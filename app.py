@@ -26,10 +26,13 @@ def main() -> int:
     context = {key: value for key, value in app.node.get_all_context().items() if value is not None}
     try:
         config = load_config(context, REPO_ROOT)
+        if config.organization and config.organization.pending_note:
+            print(f"highres-metrics: {config.organization.pending_note}", file=sys.stderr)
+        # Some checks need the synthesized member template (its size and resource count).
+        build_app(config, app)
     except ConfigError as error:
         print(f"highres-metrics: configuration error: {error}", file=sys.stderr)
         return 2
-    build_app(config, app)
     app.synth()
     return 0
 

@@ -7,6 +7,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config_model import DeploymentConfig
 from stacks.highres_stack import HighResMetricsStack
+from stacks.organization_app import build_organization
 
 STACK_DESCRIPTION = "One-second CloudWatch metrics of ECS, EC2 and EBS state (highres-metrics)"
 
@@ -14,7 +15,8 @@ STACK_DESCRIPTION = "One-second CloudWatch metrics of ECS, EC2 and EBS state (hi
 def build_app(
     config: DeploymentConfig, app: cdk.App | None = None
 ) -> tuple[cdk.App, list[HighResMetricsStack]]:
-    """One stack per target, with cdk-nag's AwsSolutions checks run at synth."""
+    """One stack per target (and, with `organization`, the organization's stacks after them), with
+    cdk-nag's AwsSolutions checks run at synth. Returns the targets' stacks."""
     app = app or cdk.App()
     stacks = []
     for target in config.targets:
@@ -26,5 +28,7 @@ def build_app(
         stacks.append(
             HighResMetricsStack(app, target.stack_name, config=config, env=env, description=STACK_DESCRIPTION)
         )
+    if config.organization is not None:
+        build_organization(app, config, config.organization)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stacks

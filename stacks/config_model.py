@@ -13,6 +13,7 @@ from collector_core.collectors import COLLECTORS
 from collector_core.rules import cluster_name
 
 STACK_NAME_PREFIX = "HighResMetrics"
+ORGANIZATION_KEY = "organization"
 WORKFLOW_TYPES = ("EXPRESS", "STANDARD")
 SINKS = ("emf", "api")
 # Which EBS snapshot notifications reach the alarm topic: failures only, every result, or none.
@@ -68,6 +69,45 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
+class OrganizationConfig:
+    """The `organization` setting (parsed by stacks.organization_config): where the StackSet deploys
+    and how it rolls out; the defaults are the README's."""
+
+    organization_id: str
+    organizational_units: tuple[str, ...]
+    regions: tuple[str, ...]
+    monitoring_account: str
+    # region -> sink ARN, from the monitoring stacks' outputs; empty until they are deployed.
+    sinks: Mapping[str, str] = field(default_factory=dict)
+    # SELF from the management account; DELEGATED_ADMIN from a delegated administrator account.
+    call_as: str = "SELF"
+    # An account leaving the OUs loses the pipeline (its stacks are deleted) unless this is true.
+    retain_stacks_on_account_removal: bool = False
+    # A quarter of a region's accounts at a time, and stop a region once a tenth of them fail:
+    # a bad release reaches few accounts before the rollout stops.
+    max_concurrent_percentage: int = 25
+    failure_tolerance_percentage: int = 10
+    # One region after another, in the order of `regions`.
+    region_concurrency: str = "SEQUENTIAL"
+
+    @property
+    def ready(self) -> bool:
+        """Every region has its sink: the StackSet can be synthesized."""
+        return set(self.regions) <= set(self.sinks)
+
+    @property
+    def pending_note(self) -> str | None:
+        """The one line that says why only the monitoring stacks were synthesized, or None."""
+        missing = [region for region in self.regions if region not in self.sinks]
+        if not missing:
+            return None
+        return (
+            f"{ORGANIZATION_KEY}.sinks: no sink ARN for {', '.join(missing)}; synthesized the monitoring "
+            "stacks only. Deploy them, copy each SinkArn output into organization.sinks, then synth again."
+        )
+
+
+@dataclass(frozen=True)
 class DeploymentConfig:
     """Everything one stack needs; one value per account/region target."""
 
@@ -103,6 +143,8 @@ class DeploymentConfig:
     # every `reconcile_minutes` (README "Choosing the EC2/EBS state source").
     ec2_state_source: str = "poll"
     reconcile_minutes: int = 10
+    # Organization mode (stacks.organization_config): None deploys the targets above only.
+    organization: OrganizationConfig | None = None
 
     @property
     def events_mode(self) -> bool:

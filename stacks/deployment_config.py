@@ -18,10 +18,12 @@ from collector_core import ec2_budget
 from collector_core.catalogue import Collector
 from collector_core.rules import cluster_name
 from stacks import config_values as parsers
+from stacks import organization_config
 from stacks.config_model import (
     DEFAULT_PERIODS,
     EC2_STATE_SOURCES,
     HIGH_RESOLUTION_PERIOD,
+    ORGANIZATION_KEY,
     SINKS,
     SNAPSHOT_NOTIFICATIONS,
     WORKFLOW_TYPES,
@@ -99,6 +101,8 @@ def parse_config(raw: Mapping[str, Any]) -> DeploymentConfig:
         missing = set(config.alarm_clusters) - {cluster_name(c) for c in config.clusters}
         if missing:
             raise ConfigError(f"alarmClusters: {', '.join(sorted(missing))} not in clusters")
+    if config.organization:
+        organization_config.check_targets(config.organization, tuple(t.account for t in config.targets))
     return config
 
 
@@ -154,6 +158,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "ec2StateSource": ("ec2_state_source", parsers.choice(EC2_STATE_SOURCES, str.lower)),
     # At most a day: a missed event must heal within a reconcile period.
     "reconcileMinutes": ("reconcile_minutes", parsers.int_in(1, 1440)),
+    ORGANIZATION_KEY: ("organization", organization_config.organization),
 }
 
 
