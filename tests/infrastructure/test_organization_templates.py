@@ -4,12 +4,10 @@ policy; and the default config synthesizes none of them."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
-import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,33 +37,6 @@ ORGANIZATION: dict[str, Any] = {
     "monitoringAccount": MONITORING,
 }
 MEMBER_ACCOUNT = "444455556666"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _monitoring_stack() -> None:
-    """stacks/monitoring_stack.py is written in parallel (issue 20); until it is merged, a minimal
-    stand-in with its constructor lets the app wiring be synthesized. The real one wins when present."""
-    if "stacks.monitoring_stack" in sys.modules or importlib.util.find_spec("stacks.monitoring_stack"):
-        return
-    import aws_cdk as cdk
-
-    class MonitoringStack(cdk.Stack):
-        def __init__(
-            self,
-            scope: Any,
-            construct_id: str,
-            *,
-            organization_id: str,
-            namespace: str,
-            config: Any,
-            env: Any,
-        ) -> None:
-            super().__init__(scope, construct_id, env=env)
-            cdk.CfnWaitConditionHandle(self, "StandIn")
-
-    module = types.ModuleType("stacks.monitoring_stack")
-    module.MonitoringStack = MonitoringStack  # type: ignore[attr-defined]
-    sys.modules["stacks.monitoring_stack"] = module
 
 
 @pytest.fixture(scope="module")
