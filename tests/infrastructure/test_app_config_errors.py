@@ -9,26 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.stacks import run_app
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cdk_app_refuses_an_unknown_context_key_with_one_line(tmp_path: Path) -> None:
     # given the context the CDK CLI hands the app for `cdk synth -c samplePeriod=5`
-    env = {
-        **os.environ,
-        "CDK_OUTDIR": str(tmp_path),
-        "CDK_CONTEXT_JSON": json.dumps({"samplePeriod": "5", "aws:cdk:enable-path-metadata": True}),
-    }
+    context = {"samplePeriod": "5", "aws:cdk:enable-path-metadata": True}
     # when the app runs
-    done = subprocess.run(
-        [sys.executable, "app.py"],
-        check=False,
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_app(tmp_path, context)
     # then it stops with one line naming the key and the fix, and writes no template
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

@@ -5,9 +5,6 @@ policy; and the default config synthesizes none of them."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from stacks.stackset_stack import check_template_limits
 from synthesis.synth import synth_app
 from tests.infrastructure.test_static_checks import CFN_LINT_EXPLAINED, _cfn_lint, _checkov
 from tests.support.policy_evaluator import Decision, Principal, Request, TemplateResolver, evaluate
-from tests.support.stacks import synth
+from tests.support.stacks import run_app, synth
 
 ORG_ID = "o-a1b2c3d4e5"
 MONITORING = "111122223333"
@@ -340,17 +337,8 @@ def test_a_named_role_asks_for_the_named_iam_capability() -> None:
 def test_cdk_app_stops_a_bad_organization_with_one_line_and_no_template(tmp_path: Path) -> None:
     # given the context `cdk synth -c organization=...` hands the app, with a malformed OU id
     bad = {**ORGANIZATION, "organizationalUnits": ["ou-AB12-cdefgh34"]}
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({"organization": bad})}
     # when the app runs
-    done = subprocess.run(
-        [sys.executable, "app.py"],
-        check=False,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_app(tmp_path, {"organization": bad})
     # then one line names the key, the exit code is 2, and nothing is written
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +16,22 @@ from aws_cdk.assertions import Template
 from stacks.deployment_config import DeploymentConfig, parse_config
 from synthesis.synth import synth_app
 from synthesis.synthesized import Synthesized
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_app(outdir: Path, context: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """`python app.py` as `cdk synth` runs it: the context in CDK_CONTEXT_JSON, templates to `outdir`."""
+    env = {**os.environ, "CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)}
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @dataclass(frozen=True)
