@@ -22,4 +22,5 @@ class HighResMetricsStack(Stack):
         self.pipeline = HighResPipeline(self, "Default", config=config, name_prefix=construct_id)
         CfnOutput(self, "StateMachineArn", value=self.pipeline.sampler.state_machine.state_machine_arn)
         CfnOutput(self, "AlarmTopicArn", value=self.pipeline.alarms.topic.topic_arn)
-        CfnOutput(self, "DashboardName", value=self.pipeline.dashboard_name)
+        if self.pipeline.dashboard_name is not None:
+            CfnOutput(self, "DashboardName", value=self.pipeline.dashboard_name)

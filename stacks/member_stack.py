@@ -1,5 +1,6 @@
-"""The StackSet's member template: the same HighResPipeline as the single-account stack, plus the
-OAM link that shares the account's metrics with its region's sink in the monitoring account."""
+"""The StackSet's member template: the same HighResPipeline as the single-account stack, its alarms
+paging the organization's central topic, plus the OAM link that shares the account's metrics with
+its region's sink in the monitoring account."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 from aws_cdk import Aws, CfnMapping, Stack
 from aws_cdk import aws_oam as oam
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.config_model import STACK_NAME_PREFIX, DeploymentConfig
+from stacks.constructs.central_topic_construct import central_topic_arn
 from stacks.constructs.pipeline_construct import HighResPipeline
 
 SINK_MAPPING = "MonitoringSinks"
@@ -32,10 +35,18 @@ class MemberStack(Stack):
         *,
         config: DeploymentConfig,
         sinks: Mapping[str, str],
+        monitoring_account: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, analytics_reporting=False, **kwargs)
-        self.pipeline = HighResPipeline(self, "Default", config=config, name_prefix=STACK_NAME_PREFIX)
+        # The topic of the member's own region in the monitoring account (an alarm pages a topic of
+        # its own region only); its name is fixed, so the ARN is known without a lookup.
+        central = sns.Topic.from_topic_arn(
+            self, "CentralAlarmTopic", central_topic_arn(Aws.REGION, monitoring_account, Aws.PARTITION)
+        )
+        self.pipeline = HighResPipeline(
+            self, "Default", config=config, name_prefix=STACK_NAME_PREFIX, central_topic=central
+        )
         mapping = CfnMapping(
             self, SINK_MAPPING, mapping={region: {SINK_ARN: arn} for region, arn in sorted(sinks.items())}
         )

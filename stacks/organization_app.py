@@ -96,7 +96,14 @@ def synth_member(outdir: Path, config: DeploymentConfig, org: OrganizationConfig
     """Synthesize the member stack (cdk-nag included) into `outdir/member` and check its limits."""
     member_app = cdk.App(outdir=str(outdir / MEMBER_ASSEMBLY))
     synthesizer = MemberAssetSynthesizer(asset_bucket_prefix(org.organization_id), MEMBER_ASSEMBLY)
-    MemberStack(member_app, MEMBER_STACK, config=config, sinks=org.sinks, synthesizer=synthesizer)
+    MemberStack(
+        member_app,
+        MEMBER_STACK,
+        config=config,
+        sinks=org.sinks,
+        monitoring_account=org.monitoring_account,
+        synthesizer=synthesizer,
+    )
     cdk.Validations.of(member_app).add_plugins(AwsSolutionsChecks(member_app))
     member_app.synth()
     path = f"{MEMBER_ASSEMBLY}/{MEMBER_STACK}.template.json"

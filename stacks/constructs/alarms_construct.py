@@ -1,4 +1,5 @@
-"""CloudWatch alarms from the alarm catalogue, notifying one encrypted, TLS-only SNS topic."""
+"""CloudWatch alarms from the alarm catalogue, notifying one encrypted, TLS-only SNS topic: the
+stack's own, or (a StackSet member) the organization's central topic in the monitoring account."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ _MISSING = {
 
 
 class Alarms(Construct):
-    """`.alarms` by alarm id, `.topic` for their ALARM and OK notifications."""
+    """`.alarms` by alarm id, `.topic` for their ALARM and OK notifications, `.key` its key.
+
+    With `central_topic` the alarms page that topic (another account's: its own policy admits them)
+    and nothing else is created here: no topic, key or subscription of the account's own, so
+    `.key` is None.
+    """
 
     def __init__(
         self,
@@ -41,44 +47,55 @@ class Alarms(Construct):
         specs: Sequence[AlarmSpec],
         name_prefix: str,
         emails: Sequence[str],
+        central_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        # A customer managed key: CloudWatch cannot publish to a topic under the AWS managed SNS key.
-        key = kms.Key(
-            self,
-            "TopicKey",
-            enable_key_rotation=True,
-            description="Encrypts the high-resolution metrics alarm topic",
-        )
-        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
-        self.key = key
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            display_name=f"{name_prefix} alarms",
-            master_key=key,
-            enforce_ssl=True,
-        )
-        # A topic policy replaces SNS's default one, so with only the TLS Deny (from enforce_ssl) no
-        # alarm could publish. CloudWatch sends its alarm's ARN and account with each Publish; every
-        # alarm below is named "<name_prefix>-...", so only this stack's alarms (and no other
-        # account's, the confused deputy) may use the topic.
-        stack = Stack.of(self)
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowThisStacksAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": alarm_arn_pattern(stack, name_prefix)},
-                },
-            )
-        )
-        for email in emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        self.key: kms.IKey | None = None
+        self.topic: sns.ITopic
+        if central_topic is not None:
+            self.topic = central_topic
+        else:
+            self.key, self.topic = _own_topic(self, name_prefix, emails)
         self.alarms = create_alarms(self, specs, name_prefix=name_prefix, topic=self.topic)
+
+
+def _own_topic(scope: Construct, name_prefix: str, emails: Sequence[str]) -> tuple[kms.IKey, sns.ITopic]:
+    """The stack's encrypted topic, which only this stack's alarms may publish to."""
+    # A customer managed key: CloudWatch cannot publish to a topic under the AWS managed SNS key.
+    key = kms.Key(
+        scope,
+        "TopicKey",
+        enable_key_rotation=True,
+        description="Encrypts the high-resolution metrics alarm topic",
+    )
+    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    topic = sns.Topic(
+        scope,
+        "Topic",
+        display_name=f"{name_prefix} alarms",
+        master_key=key,
+        enforce_ssl=True,
+    )
+    # A topic policy replaces SNS's default one, so with only the TLS Deny (from enforce_ssl) no
+    # alarm could publish. CloudWatch sends its alarm's ARN and account with each Publish; every
+    # alarm below is named "<name_prefix>-...", so only this stack's alarms (and no other
+    # account's, the confused deputy) may use the topic.
+    stack = Stack.of(scope)
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowThisStacksAlarmsToPublish",
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": alarm_arn_pattern(stack, name_prefix)},
+            },
+        )
+    )
+    for email in emails:
+        topic.add_subscription(subscriptions.EmailSubscription(email))
+    return key, topic
 
 
 def create_alarms(

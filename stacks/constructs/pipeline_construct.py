@@ -4,11 +4,18 @@ sampler, alarms, snapshot notifications and the dashboard, composed from a Deplo
 `HighResMetricsStack` puts it in a stack with construct id "Default", which CDK leaves out of logical
 ids, so the resources keep the ids they had as the stack's own children. Any other stack (a
 StackSet member, a user's own app) can hold it the same way.
+
+A StackSet member passes `central_topic`, the organization's topic in the monitoring account: its
+alarms page there, and the parts whose only reader is a person of this account go (the account's
+own topic, key and subscriptions, the dashboard: the monitoring account has the organization's),
+as do the snapshot notifications (an EventBridge rule can only target a topic of another account
+through a role of its own in every member; not built).
 """
 
 from __future__ import annotations
 
 from aws_cdk import Aws, Stack, Token
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from collector_core.catalogue import Collector
@@ -24,11 +31,18 @@ from stacks.constructs.snapshot_notifications_construct import SnapshotNotificat
 
 
 class HighResPipeline(Construct):
-    """`.collectors`, `.state_events` (events mode, else None), `.sampler`, `.alarms`, `.dashboard`;
-    `name_prefix` starts every alarm's and the dashboard's name (the stack's name)."""
+    """`.collectors`, `.state_events` (events mode, else None), `.sampler`, `.alarms`, `.dashboard`
+    (None with a central topic); `name_prefix` starts every alarm's and the dashboard's name (the
+    stack's name)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, name_prefix: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        name_prefix: str,
+        central_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         factory = FunctionFactory(self, config)
@@ -62,7 +76,12 @@ class HighResPipeline(Construct):
             specs=self.alarm_specs,
             name_prefix=name_prefix,
             emails=config.notification_emails,
+            central_topic=central_topic,
         )
+        self.dashboard: Dashboard | None = None
+        self.dashboard_name: str | None = None
+        if self.alarms.key is None:
+            return
         if config.snapshot_notifications != "off" and Collector.EC2_EBS_STATE in config.collectors:
             self.snapshots = SnapshotNotifications(
                 self,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from stacks.config_model import ConfigError
+from stacks.constructs.central_topic_construct import CENTRAL_TOPIC_NAME
 from stacks.deployment_config import parse_config
 from stacks.organization_app import capabilities
 from stacks.organization_config import asset_bucket_name
@@ -123,18 +124,47 @@ def test_stackset_deploy_uploads_member_code_and_template_to_every_regions_bucke
     assert {d["objectKey"] for d in template_asset["destinations"].values()} == {template_key}
 
 
-def test_member_template_is_the_single_account_pipeline_plus_the_link(assembly: Path) -> None:
+# What a member leaves to the monitoring account: its own topic, key and their policies, the
+# subscriptions, the dashboard, and the snapshot rule that targets the topic.
+_LEFT_TO_MONITORING = {
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::KMS::Key",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::CDK::Metadata",
+}
+
+
+def test_member_template_is_the_single_account_pipeline_paging_the_central_topic(assembly: Path) -> None:
     member = _template(assembly, "member/HighResMetricsMember")
     single = _template(assembly, "HighResMetrics")
 
-    # the same construct builds both: the same logical ids and types, and the link besides
-    assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid != "MonitoringLink"} == {
-        lid: r["Type"] for lid, r in single["Resources"].items() if r["Type"] != "AWS::CDK::Metadata"
+    # the same construct builds both: the same logical ids and types, less what the monitoring
+    # account holds for every member, and the link besides
+    kept = {
+        lid: r["Type"]
+        for lid, r in single["Resources"].items()
+        if r["Type"] not in _LEFT_TO_MONITORING and not lid.startswith("SnapshotNotifications")
     }
+    assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid != "MonitoringLink"} == kept
     types_ = Counter(r["Type"] for r in member["Resources"].values())
     assert types_["AWS::Lambda::Function"] >= 2 and types_["AWS::StepFunctions::StateMachine"] == 1
     assert types_["AWS::CloudWatch::Alarm"] > 5 and types_["AWS::Oam::Link"] == 1
+    assert not set(types_) & _LEFT_TO_MONITORING
     assert "Rules" not in member and "BootstrapVersion" not in member.get("Parameters", {})
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
+def test_member_alarms_page_the_central_topic_of_their_own_region(assembly: Path, region: str) -> None:
+    member = _template(assembly, "member/HighResMetricsMember")
+    resolver = TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+    alarms = _resources(member, "AWS::CloudWatch::Alarm")
+    expected = [f"arn:aws:sns:{region}:{MONITORING}:{CENTRAL_TOPIC_NAME}"]
+
+    for alarm in alarms:
+        assert [resolver.resolve(a) for a in alarm["Properties"]["AlarmActions"]] == expected
+        assert [resolver.resolve(a) for a in alarm["Properties"]["OKActions"]] == expected
 
 
 def test_member_link_shares_metrics_with_its_own_regions_sink(assembly: Path) -> None:
