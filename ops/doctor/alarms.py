@@ -10,13 +10,13 @@ alarm CDK wrote without ActionsEnabled is drift like any other.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ops.doctor.clients import Clients
-from ops.doctor.report import OK, PROBLEM, Finding, listed
+from ops.doctor.report import INFO, OK, PROBLEM, Finding, listed
 from ops.doctor.stack import DeployedStack, pages
 
 # CloudWatch's DescribeAlarms takes at most 100 names per call.
@@ -57,10 +57,13 @@ _TOPIC_GONE = "NotFound"
 
 @dataclass(frozen=True)
 class Topics:
-    """The SNS topics the alarms notify: their subscriptions, and those that no longer exist."""
+    """The SNS topics the alarms notify: their subscriptions, those that no longer exist, and those
+    of another account (a StackSet member's alarms page the monitoring account's topic), which this
+    account's credentials cannot read."""
 
     subscriptions: dict[str, list[dict[str, Any]]]
     missing: set[str]
+    elsewhere: set[str] = field(default_factory=set)
 
 
 def expected_alarms(stack: DeployedStack) -> dict[str, dict[str, Any]]:
@@ -83,8 +86,11 @@ def read_topics(clients: Clients, stack: DeployedStack) -> Topics:
             if isinstance(arn, str) and ":sns:" in arn
         }
     )
-    subscriptions, missing = {}, set()
+    subscriptions, missing, elsewhere = {}, set(), set()
     for arn in arns:
+        if arn.split(":")[4] != stack.account:
+            elsewhere.add(arn)
+            continue
         try:
             subscriptions[arn] = pages(
                 clients.sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn
@@ -93,7 +99,7 @@ def read_topics(clients: Clients, stack: DeployedStack) -> Topics:
             if error.response.get("Error", {}).get("Code") != _TOPIC_GONE:
                 raise
             missing.add(arn)
-    return Topics(subscriptions, missing)
+    return Topics(subscriptions, missing, elsewhere)
 
 
 def check_alarm_definitions(clients: Clients, stack: DeployedStack, topics: Topics) -> list[Finding]:
@@ -150,7 +156,15 @@ def check_alarms_in_alarm(clients: Clients, stack: DeployedStack) -> list[Findin
 
 
 def check_subscriptions(topics: Topics) -> list[Finding]:
-    findings = []
+    findings = [
+        Finding(
+            "subscriptions",
+            INFO,
+            f"the alarms page topic {_topic_name(arn)} of account {arn.split(':')[4]}: its "
+            "subscriptions are checked with that account's credentials",
+        )
+        for arn in sorted(topics.elsewhere)
+    ]
     for arn in sorted(topics.missing):
         findings.append(
             Finding(
