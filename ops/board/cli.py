@@ -1,7 +1,7 @@
 """A live board of the one-second metrics: one cell per watched instance, each cluster's counts.
 
 Usage:
-    python tools/board.py [--namespace HighResMetrics] [--region eu-west-1] [--refresh 5]
+    python tools/board.py [--namespace HighResMetrics] [--region eu-west-1] [--refresh 5] [--all-accounts]
     make demo DEMO_ARGS=--board        # the same board on the embedded emulator, live
 
 Cells keep their place and take the colour of the instance's state (stopped red, pending green,
@@ -9,6 +9,8 @@ running blue, stopping yellow); instances are those in `watchInstanceIds` (their
 InstanceStateCode metric). Clusters show running and pending tasks. Each refresh is one batched
 GetMetricData call (500 metrics a call), which CloudWatch bills per metric requested: the bottom
 line says what the session has cost and what an hour costs at this rate. Ctrl-C ends it (exit 130).
+In an organization's monitoring account `--all-accounts` shows every linked member's clusters and
+instances, each cluster named with its account.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
     parser.add_argument("--namespace", default="HighResMetrics", help="the stack's metric namespace")
     parser.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
     parser.add_argument("--refresh", type=float, default=5.0, help="seconds between refreshes (default 5)")
+    parser.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="in an organization's monitoring account: every linked account's clusters and instances",
+    )
     args = parser.parse_args(argv)
     if args.refresh < MIN_REFRESH_S:
         parser.error(f"--refresh takes at least {MIN_REFRESH_S:g} s (the data is one-second)")
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
     console = Console(file=sys.stdout)
     try:
         client = cloudwatch or boto3.client("cloudwatch", region_name=args.region, config=CLIENT_CONFIG)
-        source = CloudWatchSource(client, args.namespace)
+        source = CloudWatchSource(client, args.namespace, all_accounts=args.all_accounts)
         source.discover()
         refreshes = 0
 

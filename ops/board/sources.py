@@ -1,5 +1,10 @@
 """Where the board's numbers come from: CloudWatch's one-second metrics, or the demo's emulator.
 
+In an organization's monitoring account the board can show every member's clusters and instances
+(`all_accounts`): ListMetrics with IncludeLinkedAccounts returns the source accounts' metrics with
+their OwningAccounts, one account per metric, and each GetMetricData query names the account it
+reads (MetricDataQuery.AccountId; CloudWatch API reference, both operations).
+
 CloudWatch bills GetMetricData per metric requested ($0.01 per 1,000, `collector_core.prices`), so one
 refresh asks for every metric it needs in as few calls as the API allows (500 metrics a call)
 and the board shows what the refreshes have cost so far and cost per hour at the current rate.
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from collector_core import catalogue as cat
 
@@ -45,9 +50,26 @@ class Source(Protocol):
     def fetch(self) -> Snapshot: ...
 
 
-def latest_values(
-    cloudwatch: Any, namespace: str, metrics: list[tuple[str, dict[str, str]]], now: datetime
-) -> dict[int, float]:
+class Wanted(NamedTuple):
+    """One metric a refresh reads; `account` only in a monitoring account, for a source account's."""
+
+    name: str
+    dims: dict[str, str]
+    account: str | None = None
+
+
+class Found(NamedTuple):
+    """A dimension value ListMetrics returned, and the account owning it (None: this account)."""
+
+    account: str | None
+    value: str
+
+    @property
+    def label(self) -> str:
+        return self.value if self.account is None else f"{self.account} {self.value}"
+
+
+def latest_values(cloudwatch: Any, namespace: str, metrics: list[Wanted], now: datetime) -> dict[int, float]:
     """The newest value of each metric (index -> value), batched METRICS_PER_CALL to a call."""
     latest: dict[int, float] = {}
     for first in range(0, len(metrics), METRICS_PER_CALL):
@@ -58,15 +80,16 @@ def latest_values(
                 "MetricStat": {
                     "Metric": {
                         "Namespace": namespace,
-                        "MetricName": name,
-                        "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                        "MetricName": wanted.name,
+                        "Dimensions": [{"Name": k, "Value": v} for k, v in wanted.dims.items()],
                     },
                     "Period": 1,
                     "Stat": "Maximum",
                 },
                 "ReturnData": True,
+                **({"AccountId": wanted.account} if wanted.account else {}),
             }
-            for i, (name, dims) in enumerate(batch)
+            for i, wanted in enumerate(batch)
         ]
         token: str | None = None
         while True:
@@ -87,60 +110,81 @@ def latest_values(
     return latest
 
 
-def listed_dimension_values(cloudwatch: Any, namespace: str, metric_name: str, dimension: str) -> list[str]:
-    """The values of `dimension` that `metric_name` has in `namespace` (ListMetrics, paginated)."""
-    values: set[str] = set()
+def listed_dimension_values(
+    cloudwatch: Any, namespace: str, metric_name: str, dimension: str, *, all_accounts: bool = False
+) -> list[Found]:
+    """The values of `dimension` that `metric_name` has in `namespace` (ListMetrics, paginated),
+    with `all_accounts` those of every source account linked to this monitoring account too."""
+    found: set[Found] = set()
+    linked = {"IncludeLinkedAccounts": True} if all_accounts else {}
     for page in cloudwatch.get_paginator("list_metrics").paginate(
-        Namespace=namespace, MetricName=metric_name
+        Namespace=namespace, MetricName=metric_name, **linked
     ):
-        for metric in page["Metrics"]:
+        owners = page.get("OwningAccounts") or []
+        for n, metric in enumerate(page["Metrics"]):
             dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
             if set(dims) == {dimension}:
-                values.add(dims[dimension])
-    return sorted(values)
+                account = owners[n] if all_accounts and n < len(owners) else None
+                found.add(Found(account, dims[dimension]))
+    return sorted(found, key=lambda f: (f.account or "", f.value))
 
 
 class CloudWatchSource:
-    """Watched instances (InstanceStateCode) and cluster counts, from the stack's namespace."""
+    """Watched instances (InstanceStateCode) and cluster counts, from the stack's namespace; with
+    `all_accounts` (a monitoring account) every linked account's, each cluster labelled with its
+    account (two members may name a cluster alike)."""
 
-    def __init__(self, cloudwatch: Any, namespace: str) -> None:
-        self.cloudwatch, self.namespace = cloudwatch, namespace
-        self.instance_ids: list[str] = []
-        self.cluster_names: list[str] = []
+    def __init__(self, cloudwatch: Any, namespace: str, *, all_accounts: bool = False) -> None:
+        self.cloudwatch, self.namespace, self.all_accounts = cloudwatch, namespace, all_accounts
+        self.instances: list[Found] = []
+        self.clusters: list[Found] = []
 
     def discover(self) -> None:
         """Which instances and clusters have metrics (ListMetrics: billed per request, not per metric)."""
-        self.instance_ids = listed_dimension_values(
-            self.cloudwatch, self.namespace, cat.INSTANCE_STATE_CODE.name, cat.INSTANCE_ID
+        self.instances = listed_dimension_values(
+            self.cloudwatch,
+            self.namespace,
+            cat.INSTANCE_STATE_CODE.name,
+            cat.INSTANCE_ID,
+            all_accounts=self.all_accounts,
         )
-        self.cluster_names = listed_dimension_values(
-            self.cloudwatch, self.namespace, cat.RUNNING_TASK.name, cat.CLUSTER_NAME
+        self.clusters = listed_dimension_values(
+            self.cloudwatch,
+            self.namespace,
+            cat.RUNNING_TASK.name,
+            cat.CLUSTER_NAME,
+            all_accounts=self.all_accounts,
         )
 
     def fetch(self) -> Snapshot:
         now = datetime.now(UTC)
-        metrics = [(cat.INSTANCE_STATE_CODE.name, {cat.INSTANCE_ID: i}) for i in self.instance_ids]
-        metrics += cluster_metrics(self.cluster_names)
+        metrics = [
+            Wanted(cat.INSTANCE_STATE_CODE.name, {cat.INSTANCE_ID: i.value}, i.account)
+            for i in self.instances
+        ]
+        metrics += cluster_metrics(self.clusters)
         values = latest_values(self.cloudwatch, self.namespace, metrics, now)
         instances = {
-            instance: STATE_OF_CODE.get(int(values[i]), "unknown") if i in values else "no data"
-            for i, instance in enumerate(self.instance_ids)
+            instance.label: STATE_OF_CODE.get(int(values[i]), "unknown") if i in values else "no data"
+            for i, instance in enumerate(self.instances)
         }
-        offset = len(self.instance_ids)
-        return Snapshot(instances, cluster_counts(self.cluster_names, values, offset), len(metrics), now)
+        offset = len(self.instances)
+        return Snapshot(instances, cluster_counts(self.clusters, values, offset), len(metrics), now)
 
 
-def cluster_metrics(clusters: Iterable[str]) -> list[tuple[str, dict[str, str]]]:
+def cluster_metrics(clusters: Iterable[Found]) -> list[Wanted]:
     return [
-        (spec.name, {cat.CLUSTER_NAME: cluster})
+        Wanted(spec.name, {cat.CLUSTER_NAME: cluster.value}, cluster.account)
         for cluster in clusters
         for spec in (cat.RUNNING_TASK, cat.PENDING_TASK)
     ]
 
 
-def cluster_counts(clusters: list[str], values: dict[int, float], offset: int) -> dict[str, tuple[int, int]]:
+def cluster_counts(
+    clusters: list[Found], values: dict[int, float], offset: int
+) -> dict[str, tuple[int, int]]:
     return {
-        cluster: (
+        cluster.label: (
             int(values.get(offset + 2 * n, 0)),
             int(values.get(offset + 2 * n + 1, 0)),
         )
