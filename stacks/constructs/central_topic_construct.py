@@ -3,10 +3,15 @@
 A member account's alarm names this topic by ARN (`central_topic_arn`), so the topic has a fixed
 name and no lookup is needed. An alarm action's SNS form names the topic's account
 (`arn:aws:sns:region:account-id:sns-topic-name`, PutMetricAlarm, AlarmActions,
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html); no page
-we found says "same account" or states cross-account support outright, but it is done in
-practice: awslabs/landing-zone-accelerator-on-aws#31 has alarms of one account paging the Audit
-account's encrypted topics once the key admitted `cloudwatch.amazonaws.com`. Each region has its
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html); no AWS
+page we found states cross-account support outright, but it is done in practice:
+awslabs/landing-zone-accelerator-on-aws#31 has alarms of one account paging the Audit account's
+encrypted topics once the key admitted `cloudwatch.amazonaws.com`; aws-samples/
+amazon-cloudwatch-auto-alarms (CloudWatchAutoAlarms-SNS.yaml, PR #63) admits every organization
+account's alarms with `aws:SourceOrgID` on that principal, as here; and the CloudWatch console
+warns on such an action only that "This action sends a message to an SNS topic in a different
+account. We're unable to verify whether the action is correctly configured"
+(aws-samples/aws-secure-environment-accelerator#875). Each region has its
 own topic, and its policy admits alarms of that region only (our choice: a member's alarms page
 the topic of their own region).
 
