@@ -15,8 +15,8 @@ from constructs import Construct
 
 from stacks.alarm_catalogue import organization_alarms
 from stacks.config_model import DeploymentConfig
+from stacks.constructs.alarms_construct import Alarms
 from stacks.constructs.central_topic_construct import CentralAlarmTopic
-from stacks.constructs.org_alarms_construct import OrganizationAlarms
 from stacks.constructs.org_dashboard_construct import OrganizationDashboard
 from stacks.constructs.org_sink_construct import OrganizationSink
 from stacks.constructs.pipeline_construct import dashboard_name
@@ -27,7 +27,8 @@ ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 
 class MonitoringStack(Stack):
     """`.sink`, `.central_topic`, `.alarms`, `.dashboard`; outputs the sink's ARN (members get it
-    through config), the topic's ARN and the dashboard's name. `namespace` is the members'."""
+    through config), the topic's ARN and the dashboard's name. `config` is the members' (their
+    namespace, collectors and thresholds)."""
 
     def __init__(
         self,
@@ -35,7 +36,6 @@ class MonitoringStack(Stack):
         construct_id: str,
         *,
         organization_id: str,
-        namespace: str,
         config: DeploymentConfig,
         **kwargs: Any,
     ) -> None:
@@ -48,16 +48,25 @@ class MonitoringStack(Stack):
         self.central_topic = CentralAlarmTopic(
             self, "CentralAlarmTopic", organization_id=organization_id, emails=config.notification_emails
         )
-        self.alarm_specs = organization_alarms(config, namespace)
-        self.alarms = OrganizationAlarms(
-            self, "Alarms", specs=self.alarm_specs, name_prefix=construct_id, topic=self.central_topic.topic
+        self.alarm_specs = organization_alarms(config, config.namespace)
+        if any(not spec.query for spec in self.alarm_specs):
+            raise ValueError(
+                "a monitoring account alarms on Metrics Insights queries only (it owns no metric)"
+            )
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            specs=self.alarm_specs,
+            name_prefix=construct_id,
+            emails=(),
+            central_topic=self.central_topic.topic,
         )
         self.dashboard_name = dashboard_name(self, construct_id)
         self.dashboard = OrganizationDashboard(
             self,
             "Dashboard",
             config=config,
-            namespace=namespace,
+            namespace=config.namespace,
             dashboard_name=self.dashboard_name,
             alarms=list(self.alarms.alarms.values()),
         )

@@ -55,7 +55,6 @@ def build_organization(app: cdk.App, config: DeploymentConfig, org: Organization
             app,
             monitoring_stack_name(region),
             organization_id=org.organization_id,
-            namespace=config.namespace,
             config=config,
             env=cdk.Environment(account=org.monitoring_account, region=region),
         )

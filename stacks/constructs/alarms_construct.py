@@ -34,9 +34,9 @@ _MISSING = {
 class Alarms(Construct):
     """`.alarms` by alarm id, `.topic` for their ALARM and OK notifications, `.key` its key.
 
-    With `central_topic` the alarms page that topic (another account's: its own policy admits them)
-    and nothing else is created here: no topic, key or subscription of the account's own, so
-    `.key` is None.
+    With `central_topic` the alarms page that topic (the organization's, in the monitoring account:
+    its own policy admits every member's alarms) and nothing else is created here: no topic, key
+    or subscription of the account's own, so `.key` is None.
     """
 
     def __init__(

@@ -23,17 +23,17 @@ from tests.support.monitoring import (
     OUTSIDE_ORGANIZATION_ID,
     REGION,
     STACK_NAME,
-    MonitoringResult,
     synth_monitoring,
 )
 from tests.support.policy_evaluator import Decision, Principal, Request, TemplateResolver, evaluate
+from tests.support.stacks import SynthResult
 
 CLOUDWATCH = Principal(service="cloudwatch.amazonaws.com")
 LOG_GROUPS = "AWS::Logs::LogGroup"
 
 
 @pytest.fixture(scope="module")
-def monitoring() -> MonitoringResult:
+def monitoring() -> SynthResult:
     return synth_monitoring(
         alarmThresholds={"runningTasksMin": 2, "containerInstancesMin": 1},
         notificationEmails=["oncall@example.com"],
@@ -41,7 +41,7 @@ def monitoring() -> MonitoringResult:
 
 
 @pytest.fixture(scope="module")
-def resolver(monitoring: MonitoringResult) -> TemplateResolver:
+def resolver(monitoring: SynthResult) -> TemplateResolver:
     return TemplateResolver(
         monitoring.template, account=MONITORING_ACCOUNT, region=REGION, stack_name=STACK_NAME
     )

@@ -24,28 +24,28 @@ from tests.support.monitoring import (
     MONITORING_ACCOUNT,
     REGION,
     STACK_NAME,
-    MonitoringResult,
     monitoring_app,
     synth_monitoring,
 )
 from tests.support.policy_evaluator import TemplateResolver
+from tests.support.stacks import SynthResult
 
 THRESHOLDS = {"runningTasksMin": 2, "containerInstancesMin": 1}
 
 
 @pytest.fixture(scope="module")
-def monitoring() -> MonitoringResult:
+def monitoring() -> SynthResult:
     return synth_monitoring(
         namespace="Team/HighRes", alarmThresholds=THRESHOLDS, notificationEmails=["a@example.com"]
     )
 
 
-def _of_type(result: MonitoringResult, resource_type: str) -> dict[str, dict[str, Any]]:
+def _of_type(result: SynthResult, resource_type: str) -> dict[str, dict[str, Any]]:
     return result.synthesized.resources(resource_type)
 
 
 def test_monitoring_stack_holds_one_sink_and_outputs_its_arn_without_export(
-    monitoring: MonitoringResult,
+    monitoring: SynthResult,
 ) -> None:
     ((sink_id, sink),) = _of_type(monitoring, "AWS::Oam::Sink").items()
     assert sink["Name"] == SINK_NAME
@@ -55,7 +55,7 @@ def test_monitoring_stack_holds_one_sink_and_outputs_its_arn_without_export(
     assert _of_type(monitoring, "AWS::Oam::Link") == {}
 
 
-def test_monitoring_topic_is_encrypted_with_its_own_rotated_key(monitoring: MonitoringResult) -> None:
+def test_monitoring_topic_is_encrypted_with_its_own_rotated_key(monitoring: SynthResult) -> None:
     ((_, topic),) = _of_type(monitoring, "AWS::SNS::Topic").items()
     ((key_id, key),) = _of_type(monitoring, "AWS::KMS::Key").items()
     assert topic["TopicName"] == CENTRAL_TOPIC_NAME
@@ -66,7 +66,7 @@ def test_monitoring_topic_is_encrypted_with_its_own_rotated_key(monitoring: Moni
 
 
 def test_monitoring_alarms_group_by_account_and_cluster_in_whole_minutes(
-    monitoring: MonitoringResult,
+    monitoring: SynthResult,
 ) -> None:
     alarms = {a.alarm_id: a for a in monitoring.synthesized.alarms}
     assert set(alarms) == {"OrgTasksStuckPending", "OrgRunningTasksLow", "OrgContainerInstancesLow"}
@@ -90,7 +90,7 @@ def test_monitoring_alarms_group_by_account_and_cluster_in_whole_minutes(
     assert alarms["OrgTasksStuckPending"].evaluation_periods == 3
 
 
-def _dashboard_queries(monitoring: MonitoringResult) -> list[str]:
+def _dashboard_queries(monitoring: SynthResult) -> list[str]:
     resolver = TemplateResolver(
         monitoring.template, account=MONITORING_ACCOUNT, region=REGION, stack_name=STACK_NAME
     )
@@ -104,7 +104,7 @@ def _dashboard_queries(monitoring: MonitoringResult) -> list[str]:
     ]
 
 
-def test_monitoring_dashboard_graphs_every_catalogue_metric_by_account(monitoring: MonitoringResult) -> None:
+def test_monitoring_dashboard_graphs_every_catalogue_metric_by_account(monitoring: SynthResult) -> None:
     queries = [parse_query(q) for q in _dashboard_queries(monitoring)]
     # Every graphed name is a catalogue metric, queried with exactly its published dimensions.
     for query in queries:
@@ -135,13 +135,13 @@ def test_monitoring_dashboard_follows_what_members_publish() -> None:
     assert cat.RUNNING_TASK.name in ecs_only and cat.VOLUME_COUNT.name not in ecs_only
 
 
-def test_monitoring_stack_alarms_and_dashboard_name_per_region(monitoring: MonitoringResult) -> None:
+def test_monitoring_stack_alarms_and_dashboard_name_per_region(monitoring: SynthResult) -> None:
     ((_, dashboard),) = _of_type(monitoring, "AWS::CloudWatch::Dashboard").items()
     assert dashboard["DashboardName"] == STACK_NAME
     assert monitoring.template["Outputs"]["DashboardName"] == {"Value": STACK_NAME}
 
 
-def test_monitoring_stack_passes_cdk_nag(monitoring: MonitoringResult) -> None:
+def test_monitoring_stack_passes_cdk_nag(monitoring: SynthResult) -> None:
     # A clean cdk-nag run writes no AwsSolutions report; any finding fails the synth itself.
     reports = monitoring.validation_report["pluginReports"]
     assert all(r["conclusion"] == "success" and r["violations"] == [] for r in reports)
@@ -152,7 +152,7 @@ def test_monitoring_stack_passes_cdk_nag(monitoring: MonitoringResult) -> None:
 
 def test_monitoring_stack_nag_harness_really_checks(tmp_path: Path) -> None:
     # given: the tests' harness, with a topic that does not require TLS added to the stack
-    app, stack = monitoring_app(parse_config({}), "HighResMetrics", tmp_path)
+    app, stack = monitoring_app(parse_config({}), tmp_path)
     sns.Topic(stack, "PlainTopic")
     # when / then: the synth fails on that finding
     with pytest.raises(RuntimeError, match="AwsSolutions-SNS3"):
@@ -162,10 +162,10 @@ def test_monitoring_stack_nag_harness_really_checks(tmp_path: Path) -> None:
 def test_monitoring_stack_refuses_an_organization_id_of_the_wrong_form() -> None:
     for bad in ("r-ab12", "o-short", "O-A1B2C3D4E5", "ou-ab12-cdefgh34"):
         with pytest.raises(ValueError, match=re.escape(repr(bad))):
-            MonitoringStack(cdk.App(), "M", organization_id=bad, namespace="N", config=parse_config({}))
+            MonitoringStack(cdk.App(), "M", organization_id=bad, config=parse_config({}))
 
 
-def test_monitoring_template_passes_checkov(monitoring: MonitoringResult, tmp_path: Path) -> None:
+def test_monitoring_template_passes_checkov(monitoring: SynthResult, tmp_path: Path) -> None:
     from tests.infrastructure.test_static_checks import _checkov
 
     path = tmp_path / "monitoring.template.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from stacks.deployment_config import DeploymentConfig, parse_config
 from synthesis.synthesized import Synthesized
 from synthesis.toolchain import prefer_venv_node
+from tests.support.stacks import SynthResult
 
 ORGANIZATION_ID = "o-a1b2c3d4e5"
 MONITORING_ACCOUNT = "111122223333"
@@ -22,38 +22,27 @@ REGION = "eu-west-1"
 STACK_NAME = "HighResMetricsMonitoring-eu-west-1"
 
 
-@dataclass(frozen=True)
-class MonitoringResult:
-    config: DeploymentConfig
-    namespace: str
-    synthesized: Synthesized
-    validation_report: dict[str, Any]
-
-    @property
-    def template(self) -> dict[str, Any]:
-        return self.synthesized.template
-
-
-def synth_monitoring(namespace: str = "HighResMetrics", **settings: Any) -> MonitoringResult:
-    """The MonitoringStack for `settings` (config-file keys) in the fixed organization, with cdk-nag."""
-    return _synth(namespace, json.dumps(settings, sort_keys=True))
+def synth_monitoring(**settings: Any) -> SynthResult:
+    """The MonitoringStack for `settings` (config-file keys: the members' namespace, thresholds,
+    ...) in the fixed organization, with cdk-nag."""
+    return _synth(json.dumps(settings, sort_keys=True))
 
 
 @cache
-def _synth(namespace: str, settings_json: str) -> MonitoringResult:
+def _synth(settings_json: str) -> SynthResult:
     from aws_cdk.assertions import Template
 
     config = parse_config(json.loads(settings_json))
     outdir = Path(tempfile.mkdtemp(prefix="highres-monitoring-"))
-    app, stack = monitoring_app(config, namespace, outdir)
+    app, stack = monitoring_app(config, outdir)
     app.synth()  # raises on any cdk-nag finding
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    template = dict(Template.from_stack(stack).to_json())
-    return MonitoringResult(config, namespace, Synthesized(template), report)
+    assertions = Template.from_stack(stack)
+    return SynthResult(config, outdir, Synthesized(dict(assertions.to_json())), report, assertions)
 
 
-def monitoring_app(config: DeploymentConfig, namespace: str, outdir: Path) -> tuple[Any, Any]:
+def monitoring_app(config: DeploymentConfig, outdir: Path) -> tuple[Any, Any]:
     """(app, MonitoringStack) in the fixed organization and region, cdk-nag's AwsSolutions attached."""
     prefer_venv_node()  # before the first aws_cdk import: jsii starts node on import
     import aws_cdk as cdk
@@ -66,7 +55,6 @@ def monitoring_app(config: DeploymentConfig, namespace: str, outdir: Path) -> tu
         app,
         STACK_NAME,
         organization_id=ORGANIZATION_ID,
-        namespace=namespace,
         config=config,
         env=cdk.Environment(account=MONITORING_ACCOUNT, region=REGION),
         description="highres-metrics monitoring account (test)",
