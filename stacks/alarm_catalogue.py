@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from collector_core import catalogue as cat
 from collector_core.catalogue import Collector, MetricSpec
+from collector_core.insights import insights_query
 from stacks.alarm_spec import (
     ALARM_ID_METADATA,
     AlarmSpec,
@@ -123,21 +124,6 @@ def cluster_alarm_kinds(config: DeploymentConfig) -> list[ClusterAlarmKind]:
             )
         )
     return kinds
-
-
-# The label a monitoring account's Metrics Insights query groups by to keep each source account's
-# series apart ("Query components and syntax in CloudWatch Metrics Insights", GROUP BY: "AWS.AccountId";
-# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html).
-ACCOUNT_LABEL = "AWS.AccountId"
-
-
-def insights_query(function: str, metric: MetricSpec, namespace: str, *, by_account: bool = False) -> str:
-    """`SELECT MAX(InstanceCount) FROM SCHEMA("ns", State) GROUP BY State`: one series per value of
-    the metric's dimensions (its published ones, exactly), and per source account with `by_account`."""
-    schema = ", ".join((f'"{namespace}"', *metric.dimensions))
-    group = ((ACCOUNT_LABEL,) if by_account else ()) + metric.dimensions
-    query = f"SELECT {function}({metric.name}) FROM SCHEMA({schema})"
-    return f"{query} GROUP BY {', '.join(group)}" if group else query
 
 
 def fleet_query(function: str, metric: MetricSpec, namespace: str, *, by_account: bool = False) -> str:

@@ -18,7 +18,8 @@ from constructs import Construct
 
 from collector_core import catalogue as cat
 from collector_core.catalogue import Group, MetricSpec
-from stacks.alarm_catalogue import FLEET_PERIOD, insights_query
+from collector_core.insights import insights_query
+from stacks.alarm_catalogue import FLEET_PERIOD
 from stacks.config_model import DeploymentConfig
 from stacks.constructs.dashboard_construct import published_groups
 
