@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,46 @@ class Clients:
     region: str
 
 
+@dataclass(frozen=True)
+class StackSetClients:
+    """What `--stack-set` reads, from the management account or a delegated administrator."""
+
+    cloudformation: Any
+    organizations: Any
+    region: str
+
+
+@dataclass(frozen=True)
+class MonitoringClients:
+    """What `--monitoring` reads, in the monitoring account."""
+
+    cloudwatch: Any
+    region: str
+
+
 def make_clients(region: str | None) -> Clients:
+    client, region_name = _client_factory(region)
+    return Clients(
+        client("cloudformation"),
+        client("events"),
+        client("cloudwatch"),
+        client("sns"),
+        client("ecs"),
+        region_name,
+    )
+
+
+def make_stack_set_clients(region: str | None) -> StackSetClients:
+    client, region_name = _client_factory(region)
+    return StackSetClients(client("cloudformation"), client("organizations"), region_name)
+
+
+def make_monitoring_clients(region: str | None) -> MonitoringClients:
+    client, region_name = _client_factory(region)
+    return MonitoringClients(client("cloudwatch"), region_name)
+
+
+def _client_factory(region: str | None) -> tuple[Callable[[str], Any], str]:
     session = boto3.session.Session(region_name=region)
     if session.region_name is None:
         raise ValueError("no region: pass --region or set AWS_REGION")
@@ -38,11 +78,4 @@ def make_clients(region: str | None) -> Clients:
     def client(service: str) -> Any:
         return session.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
 
-    return Clients(
-        client("cloudformation"),
-        client("events"),
-        client("cloudwatch"),
-        client("sns"),
-        client("ecs"),
-        session.region_name,
-    )
+    return client, session.region_name

@@ -21,10 +21,13 @@ class Finding:
 
 @dataclass
 class Report:
+    """`stack` names what was checked: a stack, a StackSet or a namespace, as `subject` says."""
+
     stack: str
     region: str
     should_be_from: str = SHOULD_BE_FROM
     findings: list[Finding] = field(default_factory=list)
+    subject: str = "stack"
 
     @property
     def ok(self) -> bool:
@@ -33,6 +36,7 @@ class Report:
     def as_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
+            "subject": self.subject,
             "region": self.region,
             "ok": self.ok,
             "should_be_from": self.should_be_from,

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 # Pages read at most from any one paginated call: 100 pages of 100 resources or alarms is far more
 # than this stack has, and a bound keeps a broken NextToken from looping.
 MAX_PAGES = 100
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 
 
 class DoctorError(RuntimeError):
@@ -25,7 +25,7 @@ def call(client: Any, operation: str, **params: Any) -> Any:
     try:
         return getattr(client, operation)(**params)
     except ClientError as error:
-        raise _explained(client, operation, error) from None
+        raise explained(client, operation, error) from None
 
 
 def pages(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
@@ -37,15 +37,17 @@ def pages(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
                 break
             items += page.get(key, [])
     except ClientError as error:
-        raise _explained(client, operation, error) from None
+        raise explained(client, operation, error) from None
     return items
 
 
-def _explained(client: Any, operation: str, error: ClientError) -> Exception:
+def explained(client: Any, operation: str, error: ClientError) -> Exception:
+    """The error to raise for a failed call: a one-line DoctorError naming the missing IAM action
+    when access was denied, the error itself otherwise."""
     code = error.response.get("Error", {}).get("Code", "")
     service = iam_prefix(client.meta.service_model.signing_name)
     action = client.meta.service_model.operation_model(_api_name(client, operation)).name
-    if code in _DENIED:
+    if code in DENIED:
         return DoctorError(
             f"missing permission {service}:{action} (see the doctor's IAM policy in the README)"
         )
@@ -137,7 +139,7 @@ def read_stack(cloudformation: Any, name: str, region: str) -> DeployedStack:
         message = error.response.get("Error", {}).get("Message", "")
         if "does not exist" in message:
             raise DoctorError(f"no stack named {name} in {region}: check --stack and --region") from None
-        raise _explained(cloudformation, "describe_stacks", error) from None
+        raise explained(cloudformation, "describe_stacks", error) from None
     body = call(cloudformation, "get_template", StackName=name, TemplateStage="Original")["TemplateBody"]
     template = body if isinstance(body, dict) else json.loads(body)
     resources = pages(cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=name)
