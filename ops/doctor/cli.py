@@ -121,7 +121,7 @@ def _print(report: Report, *, as_json: bool) -> None:
         print(f"doctor: {report.stack} in {report.region}; alarms should be as {report.should_be_from}")
     else:
         subject = f"{report.subject} {report.stack} in {report.region}"
-        print(f"doctor: {subject}; as it should be: {report.should_be_from}")
+        print(f"doctor: {subject}; compared against {report.should_be_from}")
     for finding in report.findings:
         print(f"{_MARKS[finding.status]} {finding.check}: {finding.message}")
     problems = sum(1 for f in report.findings if f.status == PROBLEM)

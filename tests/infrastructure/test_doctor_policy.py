@@ -12,8 +12,11 @@ import pytest
 
 from local.emulator import EmbeddedAws
 from ops.doctor.checks import diagnose
+from ops.doctor.clients import MonitoringClients
+from ops.doctor.monitoring import diagnose_monitoring
 from ops.doctor.stack import iam_prefix
-from tests.support.doctor import MINUTES, STACK, Deployed, deploy, recent_minute
+from ops.doctor.stack_set import diagnose_stack_set
+from tests.support.doctor import MINUTES, STACK, Deployed, deploy, organization_with_stack_set, recent_minute
 from tests.support.stacks import SynthResult, synth
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -44,15 +47,23 @@ def test_doctor_policy_grants_what_the_doctor_calls_and_no_wildcard_action(deplo
     def record(model: Any, **_: Any) -> None:
         called.add(f"{iam_prefix(model.service_model.signing_name)}:{model.name}")
 
+    # --stack-set's calls on moto's organization (the embedded AWS is moto), --monitoring's on its
+    # CloudWatch (moto runs no Metrics Insights query: the call is what counts here).
+    organization = organization_with_stack_set()
     for client in (
         deployed.clients.events,
         deployed.clients.cloudwatch,
         deployed.clients.sns,
         deployed.clients.ecs,
+        organization.clients.cloudformation,
+        organization.clients.organizations,
     ):
         client.meta.events.register("before-parameter-build", record)
     # when
     diagnose(deployed.clients, STACK, minutes=MINUTES, now=deployed.now)
+    assert diagnose_stack_set(organization.clients, STACK).ok
+    monitoring = MonitoringClients(deployed.clients.cloudwatch, deployed.clients.region)
+    diagnose_monitoring(monitoring, "HighResMetrics", minutes=MINUTES, now=deployed.now)
     # then: the fake CloudFormation's three reads, plus what the real clients recorded
     called |= {
         "cloudformation:DescribeStacks",
@@ -65,5 +76,8 @@ def test_doctor_policy_grants_what_the_doctor_calls_and_no_wildcard_action(deplo
         assert all("*" not in a for a in actions)
         granted |= set(actions)
         if statement["Resource"] == "*":
-            assert set(actions) == {"cloudwatch:GetMetricData", "ecs:ListClusters"}, "no resource type"
+            # No resource type; Organizations' reads on `*`, as AWS's read-only delegation example.
+            assert set(actions) <= {"cloudwatch:GetMetricData", "ecs:ListClusters"} or all(
+                a.startswith(("organizations:Describe", "organizations:List")) for a in actions
+            )
     assert called == granted

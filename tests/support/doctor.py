@@ -20,9 +20,10 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from moto.cloudformation.models import cloudformation_backends
 
 from local.emulator import ACCOUNT, REGION, EmbeddedAws
-from ops.doctor.clients import Clients
+from ops.doctor.clients import Clients, StackSetClients
 from tests.support.stacks import SynthResult
 
 STACK = "HighResMetrics"
@@ -221,3 +222,63 @@ def edit_alarm(
 
 def recent_minute() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+# An organization on moto for the StackSet doctor (`--stack-set`): a member OU with a child OU, the
+# StackSet deployed to both by CreateStackInstances, as `cdk deploy HighResMetricsStackSet` does.
+STACK_SET_REGIONS = ("us-east-1", "eu-west-1")
+_MEMBER_TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+
+
+@dataclass
+class Organization:
+    clients: StackSetClients
+    ou: str  # the OU the StackSet targets
+    team: str  # an OU below it
+    members: dict[str, str]  # account id -> name
+
+    def join(self, name: str, parent: str | None = None) -> str:
+        """An account created in the OU after the rollout; moto runs no auto-deployment."""
+        return _join(self.clients.organizations, name, parent or self.team, self.members)
+
+
+def organization_with_stack_set(management_in_ou: bool = True) -> Organization:
+    """Two member accounts (one in the child OU) with their instances in both regions. Inside moto."""
+    organizations = boto3.client("organizations", region_name=REGION)
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    ou = organizations.create_organizational_unit(ParentId=root, Name="Members")["OrganizationalUnit"]["Id"]
+    team = organizations.create_organizational_unit(ParentId=ou, Name="Team")["OrganizationalUnit"]["Id"]
+    members: dict[str, str] = {}
+    _join(organizations, "member-a", ou, members)
+    _join(organizations, "member-b", team, members)
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack_set(
+        StackSetName=STACK,
+        TemplateBody=_MEMBER_TEMPLATE,
+        PermissionModel="SERVICE_MANAGED",
+        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False},
+    )
+    cloudformation.create_stack_instances(
+        StackSetName=STACK, DeploymentTargets={"OrganizationalUnitIds": [ou]}, Regions=list(STACK_SET_REGIONS)
+    )
+    if management_in_ou:
+        # StackSets skip the management account even in a targeted OU (moto does not: it is moved
+        # in after the rollout here), and the doctor says so.
+        organizations.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=ou)
+    # What DescribeStackSet answers on AWS for this StackSet and moto's leaves out (moto does not
+    # implement AutoDeployment, and records no OU or region on the StackSet itself).
+    stack_set: Any = cloudformation_backends[ACCOUNT][REGION].describe_stack_set(STACK)
+    stack_set.auto_deployment = {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    stack_set.organizational_unit_ids = [ou]
+    stack_set.regions = list(STACK_SET_REGIONS)
+    return Organization(StackSetClients(cloudformation, organizations, REGION), ou, team, members)
+
+
+def _join(organizations: Any, name: str, parent: str, members: dict[str, str]) -> str:
+    account = organizations.create_account(Email=f"{name}@example.com", AccountName=name)
+    account_id = str(account["CreateAccountStatus"]["AccountId"])
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=parent)
+    members[account_id] = name
+    return account_id
