@@ -1,4 +1,5 @@
 """Is a deployed highres-metrics stack working? python tools/doctor.py --stack NAME [--json]
+(for an organization: --stack-set NAME, or --monitoring from the monitoring account)
 
 A thin entry point; the tool is ops/doctor (see ops/doctor/cli.py).
 """

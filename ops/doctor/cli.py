@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None, clients: Any = None) -> int:
     what.add_argument(
         "--monitoring", action="store_true", help="from the monitoring account: whose samples stopped"
     )
-    parser.add_argument("--region", help="the stack's region (default: the AWS CLI's)")
+    parser.add_argument("--region", help="the region to read (default: the AWS CLI's)")
     parser.add_argument(
         "--minutes", type=int, help="how far back executions and samples are counted (default 5)"
     )

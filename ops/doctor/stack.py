@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 # Pages read at most from any one paginated call: 100 pages of 100 resources or alarms is far more
 # than this stack has, and a bound keeps a broken NextToken from looping.
 MAX_PAGES = 100
-DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 
 
 class DoctorError(RuntimeError):
@@ -47,7 +47,7 @@ def explained(client: Any, operation: str, error: ClientError) -> Exception:
     code = error.response.get("Error", {}).get("Code", "")
     service = iam_prefix(client.meta.service_model.signing_name)
     action = client.meta.service_model.operation_model(_api_name(client, operation)).name
-    if code in DENIED:
+    if code in _DENIED:
         return DoctorError(
             f"missing permission {service}:{action} (see the doctor's IAM policy in the README)"
         )

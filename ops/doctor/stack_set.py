@@ -24,7 +24,7 @@ from botocore.model import StringShape
 
 from ops.doctor.clients import StackSetClients
 from ops.doctor.report import INFO, OK, PROBLEM, Finding, Report, listed
-from ops.doctor.stack import DENIED, DoctorError, call, explained, pages
+from ops.doctor.stack import DoctorError, call, explained, pages
 
 STACK_SET_SHOULD_BE_FROM = (
     "the StackSet's own description (DescribeStackSet: its OUs, and its regions with those of its "
@@ -234,8 +234,10 @@ def check_accounts(
     try:
         accounts = ou_accounts(clients.organizations, ous)
         management = _management_account(clients.organizations)
-    except (DoctorError, ClientError) as error:
-        return [Finding("accounts", INFO, f"could not list the OUs' accounts: {_why(error)}")]
+    except DoctorError as error:  # access denied: not the management account nor a delegated admin
+        return [Finding("accounts", INFO, f"could not list the OUs' accounts: {error}")]
+    except ClientError as error:
+        return [Finding("accounts", PROBLEM, f"could not list the OUs' accounts: {_why(error)}")]
     have = {(i.get("Account"), i.get("Region")) for i in instances}
     findings = []
     for account_id, (account_name, ou) in sorted(accounts.items()):
@@ -302,10 +304,6 @@ def _management_account(organizations: Any) -> str:
     return str(organization.get("MasterAccountId") or arn.rsplit("/", 1)[-1])
 
 
-def _why(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        if details.get("Code") in DENIED:
-            return f"{error.operation_name}: {details.get('Code')}"
-        return f"{error.operation_name}: {details.get('Code', '')}: {details.get('Message', '')}"
-    return str(error)
+def _why(error: ClientError) -> str:
+    details = error.response.get("Error", {})
+    return f"{error.operation_name}: {details.get('Code', '')}: {details.get('Message', '')}"

@@ -287,3 +287,17 @@ def test_doctor_cli_bad_combination_is_one_line(
     assert exit_.value.code == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith(f"tools/doctor.py: error: {error}")
+
+
+def test_stack_set_doctor_another_organizations_error_is_a_problem() -> None:
+    org = Org()
+    org.stack_set(stack_set(), [operation()], every_instance())
+    org.org.add_client_error(
+        "list_accounts_for_parent",
+        "AWSOrganizationsNotInUseException",
+        "Your account is not a member of an organization.",
+    )
+    assert lines(org.diagnose(), PROBLEM) == [
+        "accounts: could not list the OUs' accounts: ListAccountsForParent: "
+        "AWSOrganizationsNotInUseException: Your account is not a member of an organization."
+    ]
