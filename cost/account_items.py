@@ -69,22 +69,32 @@ def account_items(
             ", ".join(f"{name} {n}" for name, n in streams.items()),
         )
     )
-    alarms = [a for a in synthesized.alarms if not a.query]  # query alarms: their own item
-    high = sum(1 for a in alarms if a.period < 60)
-    items.append(
-        monthly_item(
-            "CloudWatch alarms",
-            ALARMS,
-            len(alarms),
-            "alarms",
-            high * pricing.ALARM_HIGH_RESOLUTION_MONTH.usd
-            + (len(alarms) - high) * pricing.ALARM_STANDARD_MONTH.usd,
-            f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
-        )
-    )
+    items.append(alarm_item(synthesized))
     items += fleet_rule_and_board_items(synthesized, options)
+    items += dashboard_and_key_items(synthesized)
+    return items
+
+
+def alarm_item(synthesized: Synthesized) -> Item:
+    """The alarms that list their metric directly, priced by resolution (query alarms: their own item)."""
+    alarms = [a for a in synthesized.alarms if not a.query]
+    high = sum(1 for a in alarms if a.period < 60)
+    return monthly_item(
+        "CloudWatch alarms",
+        ALARMS,
+        len(alarms),
+        "alarms",
+        high * pricing.ALARM_HIGH_RESOLUTION_MONTH.usd
+        + (len(alarms) - high) * pricing.ALARM_STANDARD_MONTH.usd,
+        f"{high} high-resolution (period < 60 s), {len(alarms) - high} standard",
+    )
+
+
+def dashboard_and_key_items(synthesized: Synthesized) -> list[Item]:
+    """The template's dashboards and KMS keys (a member account of an organization has neither)."""
     dashboards = len(synthesized.resources("AWS::CloudWatch::Dashboard"))
-    items.append(
+    keys = len(synthesized.resources("AWS::KMS::Key"))
+    return [
         monthly_item(
             "CloudWatch dashboard",
             FIXED,
@@ -92,10 +102,7 @@ def account_items(
             "dashboards",
             dashboards * pricing.DASHBOARD_MONTH.usd,
             "free if the account has fewer than 3 other dashboards",
-        )
-    )
-    keys = len(synthesized.resources("AWS::KMS::Key"))
-    items.append(
+        ),
         monthly_item(
             "KMS key (alarm topic)",
             FIXED,
@@ -103,6 +110,5 @@ def account_items(
             "keys",
             keys * pricing.KMS_KEY_MONTH.usd,
             "rotation adds $1/month per rotated backing key from the second year",
-        )
-    )
-    return items
+        ),
+    ]

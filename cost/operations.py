@@ -8,23 +8,29 @@ from cost.items import ALARMS, FIXED, Item, Options, monthly_item
 from synthesis.synthesized import Synthesized
 
 
+def query_alarm_item(synthesized: Synthesized, analyzed_per_alarm: int, what: str) -> Item | None:
+    """The Metrics Insights alarms, each priced per metric its query analyzes (`analyzed_per_alarm`:
+    one per cluster in an account; one per account and cluster in a monitoring account)."""
+    fleet = [a for a in synthesized.alarms if a.query]
+    if not fleet:
+        return None
+    analyzed = len(fleet) * analyzed_per_alarm
+    return monthly_item(
+        "CloudWatch Metrics Insights alarms",
+        ALARMS,
+        len(fleet),
+        "alarms",
+        analyzed * pricing.ALARM_INSIGHTS_METRIC_MONTH.usd,
+        f"{len(fleet)} fleet alarm(s) x {what} analyzed (assumed rate: see cost/pricing.py)",
+    )
+
+
 def fleet_rule_and_board_items(synthesized: Synthesized, options: Options) -> list[Item]:
     """The fleet alarms, the snapshot rule, the board."""
-    items = []
-    fleet = [a for a in synthesized.alarms if a.query]
-    if fleet:
-        analyzed = len(fleet) * options.clusters
-        items.append(
-            monthly_item(
-                "CloudWatch Metrics Insights alarms",
-                ALARMS,
-                len(fleet),
-                "alarms",
-                analyzed * pricing.ALARM_INSIGHTS_METRIC_MONTH.usd,
-                f"{len(fleet)} fleet alarm(s) x {options.clusters} clusters analyzed "
-                "(assumed rate: see cost/pricing.py)",
-            )
-        )
+    items: list[Item] = []
+    query_item = query_alarm_item(synthesized, options.clusters, f"{options.clusters} clusters")
+    if query_item is not None:
+        items.append(query_item)
     if synthesized.snapshot_rule is not None:
         items.append(
             Item(
