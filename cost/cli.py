@@ -5,6 +5,7 @@ Usage:
                                   [--services-per-cluster K] [--sink emf|api]
                                   [--duration-ms COLLECTOR=MS ...] [--compare-original] [--json]
                                   [--ec2-resources N] [--daily-churn F]   (events mode)
+    python -m cost --organization --member-accounts N [--regions R1,R2] [--config FILE] [--json]
 
 Everything countable comes from the synthesized template (`make synth`; without one the app is
 synthesized in-process from the config): the sampler ASL gives the invocations per minute and
@@ -24,9 +25,15 @@ workflow of hand-written Wait+Task branches every 5 s, one x86 128 MB Lambda per
 DescribeClusters and one PutMetricData call with 4 metrics), at 5 s and at 1 s sampling, and the
 ratios. `--json` prints exactly one JSON object.
 
+`--organization --member-accounts N` prices organization mode instead (cost.organization): a member
+account and the monitoring account per region, the organization of N members in the config's
+`organization.regions` (or `--regions`), and `all_in_usd_per_member_account_per_month`, beside the
+single-account stack (`--compare-original` is for the single-account estimate and is not shown).
+
 Examples:
     make synth && python -m cost
     python -m cost --clusters 20 --compare-original --json
+    python -m cost --organization --member-accounts 100 --regions eu-west-1,us-east-1 --json
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ from cost.items import (
     Options,
 )
 from cost.model import estimate
+from cost.org_templates import load_organization
+from cost.organization import estimate_organization, format_summary
 from cost.original import estimate_original
 from synthesis.synth import synthesize
 from synthesis.synthesized import DEFAULT_ASSEMBLY, Synthesized
@@ -142,6 +151,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0.1,
         help="events mode: share of the fleet launched and terminated per day (default 0.1)",
     )
+    parser.add_argument(
+        "--organization", action="store_true", help="organization mode: member and monitoring accounts"
+    )
+    parser.add_argument("--member-accounts", metavar="N", help="organization mode: member accounts")
+    parser.add_argument(
+        "--regions",
+        metavar="R1,R2",
+        help="organization mode: regions (default: the config's organization.regions, else us-east-1)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser.parse_args(argv)
 
@@ -225,10 +243,43 @@ def format_report(ours: Estimate, originals: Sequence[Estimate], data: Mapping[s
     return "\n".join(parts)
 
 
+def member_accounts(args: argparse.Namespace) -> int | None:
+    """N in organization mode (--organization or --member-accounts given), None otherwise."""
+    if not (args.organization or args.member_accounts is not None or args.regions):
+        return None
+    text = args.member_accounts
+    if text is None:
+        raise EstimateError("--member-accounts: organization mode needs the number of member accounts")
+    if not text.isdigit() or int(text) < 1:
+        raise EstimateError(f"--member-accounts: {text!r} is not a whole number above 0")
+    if args.template is not None:
+        raise EstimateError("--template: organization mode reads the config's templates, not one file")
+    return int(text)
+
+
+def run_organization(args: argparse.Namespace, options: Options, n: int) -> int:
+    regions = tuple(r.strip() for r in args.regions.split(",") if r.strip()) if args.regions else None
+    templates = load_organization(args.config, regions)
+    org = estimate_organization(templates, options, n)
+    data = org.report()
+    if args.json:
+        print(json.dumps(data, indent=2, sort_keys=True))
+        return 0
+    parts = [format_estimate(org.member)]
+    parts += [f"\n{region}: " + format_estimate(m) for region, m in org.monitoring.items()]
+    parts += ["\n" + format_estimate(org.single), "\n" + format_summary(data)]
+    parts.append(
+        f"\nus-east-1 prices read on {pricing.READ_ON} (cost/pricing.py) for every region, free tiers "
+        f"not applied; a month is {DAYS_PER_MONTH:.2f} days."
+    )
+    print("\n".join(parts))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        synthesized = load_synthesized(args.template, args.config)
+        n = member_accounts(args)
         options = Options(
             args.clusters,
             args.services_per_cluster,
@@ -239,7 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ec2_resources=args.ec2_resources,
             daily_churn=args.daily_churn,
         )
-        ours = estimate(synthesized, options)
+        if n is not None:
+            return run_organization(args, options, n)
+        ours = estimate(load_synthesized(args.template, args.config), options)
     except EstimateError as error:
         print(f"cost: error: {error}", file=sys.stderr)
         return 2

@@ -110,6 +110,23 @@ GET_METRIC_DATA_METRIC = shared.GET_METRIC_DATA_METRIC
 DASHBOARD_MONTH = Price(
     3.00, "dashboard-month", _CW, via="https://github.com/nishinoshake/aws-rough/issues/37"
 )
+# CloudWatch cross-account observability (OAM): a member's metrics shared through its link to the
+# monitoring account's sink add no charge. They are not copied: they stay the source account's
+# custom metrics (billed there, once) and the monitoring account reads them where they are. AWS's
+# Observability Best Practices guide ("Setup Monitoring and Source Accounts"): "With cross-account
+# observability, logs and metrics are NOT copied from the source accounts, but trace data is copied
+# to the monitoring account (with trace copy to the 1st monitoring account included at no
+# additional cost)"; the CloudWatch guide's "Monitoring spans across accounts" calls the feature
+# "provided at no extra cost" for the spans log group and points to the pricing page. The pricing
+# page's own wording on cross-account observability was not found in the copies searched here:
+# check it there. What the monitoring account does with the shared metrics is billed as usual
+# (its dashboard, its query alarms per metric analyzed: see below).
+OAM_SHARED_METRIC = Price(
+    0.0,
+    "metric shared through an OAM link",
+    _CW,
+    via="https://aws-observability.github.io/observability-best-practices/guides/getting-started/setup-monitoring-source-accounts",
+)
 # Logs ingestion (Standard class). Lambda logs are billed as vended logs since 2025-05-01, whose
 # first tier (up to 10 TB a month) is the same $0.50/GB. EMF lines are ordinary log events: the
 # metrics extracted from them cost only the custom-metric fee.
@@ -184,6 +201,7 @@ ALL_PRICES: dict[str, Price] = {
     "put_metric_data_request": PUT_METRIC_DATA_REQUEST,
     "get_metric_data_metric": GET_METRIC_DATA_METRIC,
     "dashboard_month": DASHBOARD_MONTH,
+    "oam_shared_metric": OAM_SHARED_METRIC,
     "logs_ingestion_gb": LOGS_INGESTION_GB,
     "logs_storage_gb_month": LOGS_STORAGE_GB_MONTH,
     "kms_key_month": KMS_KEY_MONTH,
