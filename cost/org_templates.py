@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from cost.items import REPO_ROOT, EstimateError
 from stacks.config_model import ConfigError, DeploymentConfig, OrganizationConfig
 from synthesis.synth import SynthError, synth_app
-from synthesis.synthesized import DEFAULT_ASSEMBLY, Synthesized
+from synthesis.synthesized import Synthesized
 from synthesis.toolchain import prefer_venv_node
 
 # The stand-in organization: ids of the right form that name nobody.
@@ -56,8 +57,8 @@ def organization_of(config: DeploymentConfig, regions: tuple[str, ...] | None) -
 
 
 def load_organization(config_file: str | None, regions: tuple[str, ...] | None) -> OrganizationTemplates:
-    """The templates from cdk.out/ when `make synth` wrote them all for the default config, else
-    from an in-process synth of the config in organization mode."""
+    """The templates of an in-process synth of the config in organization mode (cdk.out/ holds no
+    member template until `organization.sinks` names every region, so it is not read)."""
     prefer_venv_node()
     from stacks.deployment_config import load_config
 
@@ -67,27 +68,18 @@ def load_organization(config_file: str | None, regions: tuple[str, ...] | None) 
         raise EstimateError(str(error)) from None
     stand_in = config.organization is None
     org = organization_of(config, regions)
-    if not (config_file or regions or stand_in) and _complete(DEFAULT_ASSEMBLY, config, org):
-        return _read(DEFAULT_ASSEMBLY, config, org, stand_in)
-    try:
-        outdir, _ = synth_app(dataclasses.replace(config, organization=org))
-    except SynthError as error:
-        raise EstimateError(str(error)) from None
-    return _read(outdir, config, org, stand_in)
-
-
-def _complete(assembly: Path, config: DeploymentConfig, org: OrganizationConfig) -> bool:
-    # organization_app imports aws_cdk, which starts jsii: only after prefer_venv_node().
-    from stacks.organization_app import MEMBER_ASSEMBLY, MEMBER_STACK, monitoring_stack_name
-
-    names = [config.targets[0].stack_name, *(monitoring_stack_name(r) for r in org.regions)]
-    member = assembly / MEMBER_ASSEMBLY / f"{MEMBER_STACK}.template.json"
-    return member.exists() and all((assembly / f"{n}.template.json").exists() for n in names)
+    with tempfile.TemporaryDirectory(prefix="highres-org-cost-") as outdir:
+        try:
+            synth_app(dataclasses.replace(config, organization=org), Path(outdir))
+        except SynthError as error:
+            raise EstimateError(str(error)) from None
+        return _read(Path(outdir), config, org, stand_in)
 
 
 def _read(
     assembly: Path, config: DeploymentConfig, org: OrganizationConfig, stand_in: bool
 ) -> OrganizationTemplates:
+    # organization_app imports aws_cdk, which starts jsii: only after prefer_venv_node().
     from stacks.organization_app import MEMBER_ASSEMBLY, MEMBER_STACK, monitoring_stack_name
 
     member = json.loads((assembly / MEMBER_ASSEMBLY / f"{MEMBER_STACK}.template.json").read_text())
