@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from collector_core.insights import MAX_SERIES
 from cost import pricing
 from cost.account_items import alarm_item, dashboard_and_key_items
 from cost.items import DAYS_PER_MONTH, FIXED, Estimate, Item, Options
@@ -25,10 +26,6 @@ from cost.model import estimate
 from cost.operations import query_alarm_item
 from cost.org_templates import OrganizationTemplates
 from synthesis.synthesized import Synthesized
-
-# Metrics Insights: a query returns at most 500 time series ("Metrics Insights quotas"), so a
-# monitoring account's alarm beyond 500 account-cluster pairs sees only some (stacks.alarm_catalogue).
-INSIGHTS_MAX_SERIES = 500
 
 
 def oam_item(name: str, accounts: int, detail: str) -> Item:
@@ -49,8 +46,8 @@ def monitoring_estimate(monitoring: Synthesized, options: Options, member_accoun
     """(b): the monitoring account in one region, watching `member_accounts` members."""
     analyzed = member_accounts * options.clusters
     what = f"{member_accounts} accounts x {options.clusters} clusters"
-    if analyzed > INSIGHTS_MAX_SERIES:
-        what += f" (a query returns at most {INSIGHTS_MAX_SERIES} series: an upper bound)"
+    if analyzed > MAX_SERIES:
+        what += f" (a query returns at most {MAX_SERIES} series: an upper bound)"
     items = [alarm_item(monitoring)]
     query = query_alarm_item(monitoring, analyzed, what)
     if query is not None:

@@ -13,6 +13,9 @@ from collector_core.catalogue import MetricSpec
 # series apart ("Query components and syntax in CloudWatch Metrics Insights", GROUP BY: "AWS.AccountId";
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html).
 ACCOUNT_LABEL = "AWS.AccountId"
+# A Metrics Insights query returns at most 500 series (Metrics Insights quotas): a monitoring
+# account's query over more account-cluster pairs, or more accounts, answers for some of them only.
+MAX_SERIES = 500
 
 
 def insights_query(

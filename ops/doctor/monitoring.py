@@ -17,16 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from collector_core import catalogue as cat
-from collector_core.insights import insights_query
+from collector_core.insights import MAX_SERIES, insights_query
 from ops.doctor.clients import MonitoringClients
 from ops.doctor.report import OK, PROBLEM, Finding, Report
 from ops.doctor.stack import pages
 
 LOOKBACK = timedelta(hours=3)
 PERIOD_SECONDS = 60
-# A Metrics Insights query returns at most 500 series (Metrics Insights quotas): beyond 500
-# accounts some would be missing from the answer, not silent.
-MAX_SERIES = 500
 MONITORING_SHOULD_BE_FROM = (
     "the accounts whose samples the monitoring account saw in the last 3 hours (Metrics Insights "
     "reads no further back)"
