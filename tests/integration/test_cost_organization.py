@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from collector_core.insights import MAX_SERIES
 from cost import cli, items, org_templates, pricing
-from cost.organization import OrganizationEstimate, estimate_organization
+from cost.organization import OrganizationEstimate, estimate_organization, monitoring_estimate
 from tests.infrastructure.test_organization_templates import ORGANIZATION, SINKS
 
 OPTIONS = items.Options()
@@ -119,3 +120,21 @@ def test_org_cost_without_an_organization_block_prices_a_stand_in_in_the_regions
     assert "3 member accounts x 1 regions (eu-west-1)" in out
     assert "stand-in" in out
     assert "original design" not in out  # --compare-original belongs to the single-account estimate
+
+
+def test_org_cost_monitoring_alarm_beyond_the_query_series_limit_is_flagged_an_upper_bound(
+    templates: org_templates.OrganizationTemplates,
+) -> None:
+    monitoring = templates.monitoring[ORGANIZATION["regions"][0]]
+    within, beyond = (
+        _by_name(monitoring_estimate(monitoring, OPTIONS, n))["CloudWatch Metrics Insights alarms"]
+        for n in (MAX_SERIES // OPTIONS.clusters, MAX_SERIES // OPTIONS.clusters + 1)
+    )
+
+    assert "upper bound" not in within.detail
+    assert "upper bound" in beyond.detail
+    assert beyond.usd_per_month - within.usd_per_month == pytest.approx(
+        OPTIONS.clusters
+        * pricing.ALARM_INSIGHTS_METRIC_MONTH.usd
+        * len([a for a in monitoring.alarms if a.query])
+    )
