@@ -40,9 +40,11 @@ __all__ = [
 ]
 
 
-def all_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[AlarmSpec]:
-    """Every alarm of one stack, in the order they are created."""
-    return account_alarms(config) + fleet_alarms(config) + pipeline_alarms(config, refs)
+def all_alarms(config: DeploymentConfig, refs: AwsMetricRefs, *, fleet: bool = True) -> list[AlarmSpec]:
+    """Every alarm of one stack, in the order they are created; a StackSet member's without the
+    fleet alarms (`fleet=False`): the monitoring account's `organization_alarms` are the same query
+    over every account's clusters, paging the same topic, so a member's own would page twice."""
+    return account_alarms(config) + (fleet_alarms(config) if fleet else []) + pipeline_alarms(config, refs)
 
 
 # Metrics Insights aggregates every query to one-minute granularity ("Metrics Insights does not

@@ -7,7 +7,8 @@ StackSet member, a user's own app) can hold it the same way.
 
 A StackSet member passes `central_topic`, the organization's topic in the monitoring account: its
 alarms page there, and the parts whose only reader is a person of this account go (the account's
-own topic, key and subscriptions, the dashboard: the monitoring account has the organization's),
+own topic, key and subscriptions, the dashboard: the monitoring account has the organization's;
+the fleet alarms: the monitoring account's query alarms watch every account's clusters),
 as do the snapshot notifications (an EventBridge rule can only target a topic of another account
 through a role of its own in every member; not built).
 """
@@ -69,7 +70,7 @@ class HighResPipeline(Construct):
             ),
             event_failures_queue_name=self.state_events.failures.queue_name if self.state_events else None,
         )
-        self.alarm_specs = all_alarms(config, refs)
+        self.alarm_specs = all_alarms(config, refs, fleet=central_topic is None)
         self.alarms = Alarms(
             self,
             "Alarms",

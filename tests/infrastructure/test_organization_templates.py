@@ -141,12 +141,16 @@ def test_member_template_is_the_single_account_pipeline_paging_the_central_topic
     single = _template(assembly, "HighResMetrics")
 
     # the same construct builds both: the same logical ids and types, less what the monitoring
-    # account holds for every member, and the link besides
+    # account holds for every member (its query alarms watch every member's clusters, so a
+    # member's own fleet alarm would page the on-call twice), and the link besides
     kept = {
         lid: r["Type"]
         for lid, r in single["Resources"].items()
-        if r["Type"] not in _LEFT_TO_MONITORING and not lid.startswith("SnapshotNotifications")
+        if r["Type"] not in _LEFT_TO_MONITORING
+        and not lid.startswith("SnapshotNotifications")
+        and "Metrics" not in r["Properties"]  # a Metrics Insights alarm
     }
+    assert any("Metrics" in r["Properties"] for r in _resources(single, "AWS::CloudWatch::Alarm"))
     assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid != "MonitoringLink"} == kept
     types_ = Counter(r["Type"] for r in member["Resources"].values())
     assert types_["AWS::Lambda::Function"] >= 2 and types_["AWS::StepFunctions::StateMachine"] == 1
