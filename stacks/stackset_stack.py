@@ -63,8 +63,15 @@ class StackSetStack(Stack):
             ),
             stack_instances_group=[
                 CfnStackSet.StackInstancesProperty(
+                    # Every account of the OUs but the monitoring account: a member instance
+                    # there would link the account to its own sink and page its own topic twice,
+                    # and with fewer than ten accounts in a region one failed instance stops the
+                    # whole operation (the failure tolerance rounds down to 0). DIFFERENCE: "deploys
+                    # to the OU, excluding the accounts specified" (DeploymentTargets reference).
                     deployment_targets=CfnStackSet.DeploymentTargetsProperty(
-                        organizational_unit_ids=list(org.organizational_units)
+                        organizational_unit_ids=list(org.organizational_units),
+                        account_filter_type="DIFFERENCE",
+                        accounts=[org.monitoring_account],
                     ),
                     regions=list(org.regions),
                 )

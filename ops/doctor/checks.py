@@ -250,6 +250,16 @@ def check_cluster_coverage(clients: Clients, stack: DeployedStack) -> list[Findi
                 "periods",
             )
         ]
+    if stack.of_type("AWS::Oam::Link"):
+        # A StackSet member has no fleet alarm: the monitoring account's query alarms are its.
+        return [
+            Finding(
+                "clusters",
+                INFO,
+                f"no per-cluster alarm for {listed(uncovered)}: the monitoring account's organization "
+                "alarms cover them, in one-minute periods (check there: tools/doctor.py --monitoring)",
+            )
+        ]
     return [Finding("clusters", PROBLEM, f"no alarm covers {listed(uncovered)} (name them in alarmClusters)")]
 
 

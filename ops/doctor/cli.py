@@ -2,7 +2,8 @@
 
 Usage:
     python tools/doctor.py --stack HighResMetrics [--region eu-west-1] [--minutes 5] [--json]
-    python tools/doctor.py --stack-set HighResMetrics [--call-as SELF|DELEGATED_ADMIN] [--region R] [--json]
+    python tools/doctor.py --stack-set HighResMetrics [--call-as SELF|DELEGATED_ADMIN] [--region R]
+                           [--monitoring-account ID] [--json]
     python tools/doctor.py --monitoring [--namespace HighResMetrics] [--region R] [--minutes 5] [--json]
 
 `--stack-set` (management account or delegated administrator) checks an organization's rollout:
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -74,12 +76,21 @@ def main(argv: list[str] | None = None, clients: Any = None) -> int:
         "--call-as", choices=CALL_AS, help="with --stack-set: SELF (default) or DELEGATED_ADMIN"
     )
     parser.add_argument(
+        "--monitoring-account",
+        help="with --stack-set: the monitoring account (organization.monitoringAccount), which the "
+        "StackSet excludes from its OUs",
+    )
+    parser.add_argument(
         "--namespace", help=f"with --monitoring: the metrics' namespace ({DEFAULT_NAMESPACE})"
     )
     parser.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     args = parser.parse_args(argv)
     if args.call_as and not args.stack_set:
         parser.error("--call-as goes with --stack-set")
+    if args.monitoring_account and not args.stack_set:
+        parser.error("--monitoring-account goes with --stack-set")
+    if args.monitoring_account and not re.fullmatch(r"\d{12}", args.monitoring_account):
+        parser.error(f"--monitoring-account takes a 12-digit account id, not {args.monitoring_account!r}")
     if args.namespace and not args.monitoring:
         parser.error("--namespace goes with --monitoring")
     if args.minutes is not None and args.stack_set:
@@ -90,7 +101,10 @@ def main(argv: list[str] | None = None, clients: Any = None) -> int:
     try:
         if args.stack_set:
             report = diagnose_stack_set(
-                clients or make_stack_set_clients(args.region), args.stack_set, call_as=args.call_as or "SELF"
+                clients or make_stack_set_clients(args.region),
+                args.stack_set,
+                call_as=args.call_as or "SELF",
+                monitoring_account=args.monitoring_account,
             )
         elif args.monitoring:
             report = diagnose_monitoring(

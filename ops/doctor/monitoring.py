@@ -109,7 +109,8 @@ def check_accounts_sampling(
                 "samples",
                 PROBLEM,
                 f"{account}: no sample in the last {minutes} min ({last}): its schedule, state machine or "
-                "OAM link stopped (run the doctor there: tools/doctor.py --stack)",
+                "OAM link stopped (run the doctor there: tools/doctor.py --stack "
+                "StackSet-HighResMetrics-<id>, the stack named in its StackSet instance)",
             )
         )
     return findings

@@ -45,8 +45,13 @@ _UNDER_WAY = ("RUNNING", "QUEUED")
 _NOT_FOUND = "StackSetNotFoundException"
 
 
-def diagnose_stack_set(clients: StackSetClients, name: str, *, call_as: str = "SELF") -> Report:
-    """Every StackSet check; raises DoctorError when the StackSet cannot be read at all."""
+def diagnose_stack_set(
+    clients: StackSetClients, name: str, *, call_as: str = "SELF", monitoring_account: str | None = None
+) -> Report:
+    """Every StackSet check; raises DoctorError when the StackSet cannot be read at all.
+
+    `monitoring_account`, which this project's StackSet excludes from its OUs (AccountFilterType
+    DIFFERENCE): no instance is expected there, and one there is a problem."""
     cloudformation = clients.cloudformation
     stack_set = _describe(cloudformation, name, call_as, clients.region)
     report = Report(name, clients.region, STACK_SET_SHOULD_BE_FROM, subject="StackSet")
@@ -61,7 +66,9 @@ def diagnose_stack_set(clients: StackSetClients, name: str, *, call_as: str = "S
     report.findings += check_operations(running)
     report.findings += check_instances(instances, name, call_as, rolling_out=bool(running))
     report.findings += check_regions(regions, instances)
-    report.findings += check_accounts(clients, stack_set, regions, instances, call_as, bool(running))
+    report.findings += check_accounts(
+        clients, stack_set, regions, instances, call_as, bool(running), monitoring_account
+    )
     return report
 
 
@@ -226,8 +233,10 @@ def check_accounts(
     instances: list[dict[str, Any]],
     call_as: str,
     rolling_out: bool,
+    monitoring_account: str | None = None,
 ) -> list[Finding]:
-    """Each ACTIVE account of the targeted OUs, in each targeted region, has an instance."""
+    """Each ACTIVE account of the targeted OUs, in each targeted region, has an instance; the
+    monitoring account (when named) has none."""
     ous = list(stack_set.get("OrganizationalUnitIds") or [])
     if not ous:
         return []
@@ -251,6 +260,9 @@ def check_accounts(
                 )
             )
             continue
+        if account_id == monitoring_account:
+            findings.append(_monitoring_account(account_id, account_name, ou, instances, stack_set, call_as))
+            continue
         for region in regions:
             if (account_id, region) in have:
                 continue
@@ -268,10 +280,40 @@ def check_accounts(
                 )
             )
     if not any(f.status == PROBLEM for f in findings):
-        members = len([a for a in accounts if a != management])
+        members = len([a for a in accounts if a not in (management, monitoring_account)])
         everyone = f"all {members} active accounts of the OUs have their instances"
         findings.insert(0, Finding("accounts", OK, everyone))
     return findings
+
+
+def _monitoring_account(
+    account_id: str,
+    account_name: str,
+    ou: str,
+    instances: list[dict[str, Any]],
+    stack_set: dict[str, Any],
+    call_as: str,
+) -> Finding:
+    """The monitoring account inside a targeted OU: excluded, unless auto-deployment (which applies
+    no account filter to an account that joins an OU) put an instance there."""
+    regions = sorted({str(i.get("Region")) for i in instances if i.get("Account") == account_id})
+    if not regions:
+        return Finding(
+            "accounts",
+            INFO,
+            f"{account_id} ({account_name}) is the monitoring account: the StackSet excludes it "
+            "(it holds the sinks)",
+        )
+    name = str(stack_set.get("StackSetName"))
+    return Finding(
+        "accounts",
+        PROBLEM,
+        f"{account_id} ({account_name}) is the monitoring account but has instances in {', '.join(regions)}: "
+        f"a member there links to its own sink and pages twice: aws cloudformation delete-stack-instances "
+        f"--stack-set-name {name} --deployment-targets OrganizationalUnitIds={ou},Accounts={account_id},"
+        f"AccountFilterType=INTERSECTION --regions {' '.join(regions)} "
+        f"--no-retain-stacks{_call_as_flag(call_as)}",
+    )
 
 
 def ou_accounts(organizations: Any, ous: Iterable[str]) -> dict[str, tuple[str, str]]:

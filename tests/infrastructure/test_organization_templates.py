@@ -75,7 +75,9 @@ def test_organization_synthesizes_monitoring_buckets_and_stackset_beside_the_tar
         assert artifacts[f"HighResMetricsAssets-{region}"]["environment"] == f"aws://unknown-account/{region}"
 
 
-def test_stackset_is_service_managed_auto_deployed_to_the_ous_region_by_region(assembly: Path) -> None:
+def test_stackset_is_service_managed_auto_deployed_to_the_ous_but_the_monitoring_account_region_by_region(
+    assembly: Path,
+) -> None:
     (stack_set,) = _resources(_template(assembly, "HighResMetricsStackSet"), "AWS::CloudFormation::StackSet")
     props = stack_set["Properties"]
 
@@ -83,7 +85,12 @@ def test_stackset_is_service_managed_auto_deployed_to_the_ous_region_by_region(a
     assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
     assert props["StackInstancesGroup"] == [
         {
-            "DeploymentTargets": {"OrganizationalUnitIds": ["ou-ab12-cdefgh34"]},
+            # the monitoring account holds the sinks: never a member, even inside a targeted OU
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+                "AccountFilterType": "DIFFERENCE",
+                "Accounts": [MONITORING],
+            },
             "Regions": ["eu-west-1", "us-east-1"],
         }
     ]
@@ -311,7 +318,11 @@ def test_stackset_follows_the_optional_keys_and_the_link_the_namespace(tmp_path:
 
     assert props["CallAs"] == "DELEGATED_ADMIN"
     assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": True}
-    assert props["StackInstancesGroup"][0]["DeploymentTargets"] == {"OrganizationalUnitIds": ["r-ab12"]}
+    assert props["StackInstancesGroup"][0]["DeploymentTargets"] == {
+        "OrganizationalUnitIds": ["r-ab12"],
+        "AccountFilterType": "DIFFERENCE",
+        "Accounts": [MONITORING],
+    }
     assert props["OperationPreferences"]["RegionConcurrencyType"] == "PARALLEL"
     assert props["OperationPreferences"]["MaxConcurrentPercentage"] == 50
     assert props["OperationPreferences"]["FailureTolerancePercentage"] == 0

@@ -69,7 +69,8 @@ def test_monitoring_doctor_names_the_account_whose_samples_stopped() -> None:
         (
             PROBLEM,
             f"{STOPPED}: no sample in the last 5 min (the last at 11:20 UTC): its schedule, state machine or "
-            "OAM link stopped (run the doctor there: tools/doctor.py --stack)",
+            "OAM link stopped (run the doctor there: tools/doctor.py --stack "
+            "StackSet-HighResMetrics-<id>, the stack named in its StackSet instance)",
         ),
     ]
 

@@ -117,12 +117,13 @@ class Org:
         )
         self.org.add_response("describe_organization", example("organizations", "DescribeOrganization"))
 
-    def diagnose(self) -> Report:
+    def diagnose(self, monitoring_account: str | None = None) -> Report:
         with self.cf, self.org:
             report = diagnose_stack_set(
                 StackSetClients(self.cloudformation, self.organizations, "eu-west-1"),
                 NAME,
                 call_as=self.call_as,
+                monitoring_account=monitoring_account,
             )
             self.cf.assert_no_pending_responses()
             self.org.assert_no_pending_responses()
@@ -276,6 +277,14 @@ def test_stack_set_doctor_cli_exit_1_on_a_problem_and_json(capsys: pytest.Captur
         (["--stack-set", "B", "--namespace", "N"], "--namespace goes with --monitoring"),
         (["--stack-set", "B", "--minutes", "5"], "--minutes goes with --stack or --monitoring"),
         (["--stack-set", "B", "--call-as", "ME"], "argument --call-as: invalid choice: 'ME'"),
+        (
+            ["--stack", "A", "--monitoring-account", "111122223333"],
+            "--monitoring-account goes with --stack-set",
+        ),
+        (
+            ["--stack-set", "B", "--monitoring-account", "1111"],
+            "--monitoring-account takes a 12-digit account id, not '1111'",
+        ),
         ([], "one of the arguments --stack --stack-set --monitoring is required"),
     ],
 )
@@ -300,4 +309,36 @@ def test_stack_set_doctor_another_organizations_error_is_a_problem() -> None:
     assert lines(org.diagnose(), PROBLEM) == [
         "accounts: could not list the OUs' accounts: ListAccountsForParent: "
         "AWSOrganizationsNotInUseException: Your account is not a member of an organization."
+    ]
+
+
+MONITORING = MEMBERS[1]  # the monitoring account, in the targeted OU like any account
+
+
+def test_stack_set_doctor_monitoring_account_in_the_ou_is_excluded_not_unreached() -> None:
+    # the StackSet excludes the monitoring account (AccountFilterType DIFFERENCE): no instance there
+    org = Org()
+    org.stack_set(stack_set(), [operation()], [instance(MEMBERS[0], r) for r in REGIONS])
+    org.tree()
+    report = org.diagnose(monitoring_account=MONITORING)
+    assert lines(report, PROBLEM) == []
+    assert "accounts: all 1 active accounts of the OUs have their instances" in lines(report, OK)
+    assert (
+        f"accounts: {MONITORING} (Test Account) is the monitoring account: the StackSet excludes it "
+        "(it holds the sinks)" in lines(report, INFO)
+    )
+
+
+def test_stack_set_doctor_monitoring_account_with_an_instance_is_a_problem_with_the_fix() -> None:
+    # auto-deployment applies no account filter to an account that joins an OU later
+    org = Org(call_as="DELEGATED_ADMIN")
+    org.stack_set(stack_set(), [operation()], [*every_instance()])
+    org.tree()
+    report = org.diagnose(monitoring_account=MONITORING)
+    assert lines(report, PROBLEM) == [
+        f"accounts: {MONITORING} (Test Account) is the monitoring account but has instances in eu-west-1, "
+        "us-east-1: a member there links to its own sink and pages twice: aws cloudformation "
+        f"delete-stack-instances --stack-set-name {NAME} --deployment-targets "
+        f"OrganizationalUnitIds={OU},Accounts={MONITORING},AccountFilterType=INTERSECTION "
+        "--regions eu-west-1 us-east-1 --no-retain-stacks --call-as DELEGATED_ADMIN"
     ]

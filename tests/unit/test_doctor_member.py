@@ -1,11 +1,16 @@
-"""The doctor on a StackSet member: its alarms page the monitoring account's central topic, which the
-member's credentials cannot read, so the doctor says where to check it instead of failing."""
+"""The doctor on a StackSet member (`--stack` in a member account): its alarms page the monitoring
+account's central topic, which the member's credentials cannot read, and its clusters are watched by
+the monitoring account's query alarms; the doctor says where to check each instead of failing."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import boto3
+from botocore.stub import Stubber
+
 from ops.doctor.alarms import check_subscriptions, read_topics
+from ops.doctor.checks import check_cluster_coverage
 from ops.doctor.clients import Clients
 from ops.doctor.report import INFO
 from ops.doctor.stack import DeployedStack
@@ -48,7 +53,12 @@ def _member_stack() -> DeployedStack:
         name="HighResMetrics",
         stack_id=f"arn:aws:cloudformation:eu-west-1:{MEMBER}:stack/HighResMetrics/1",
         status="CREATE_COMPLETE",
-        template={"Resources": {"SamplerFailed": alarm}},
+        template={
+            "Resources": {
+                "SamplerFailed": alarm,
+                "MonitoringLink": {"Type": "AWS::Oam::Link", "Properties": {"ResourceTypes": []}},
+            }
+        },
         physical={},
         types={"SamplerFailed": "AWS::CloudWatch::Alarm"},
     )
@@ -66,5 +76,21 @@ def test_member_alarms_topic_in_the_monitoring_account_is_named_not_read() -> No
             INFO,
             f"the alarms page topic highres-metrics-org-alarms of account {MONITORING}: its "
             "subscriptions are checked with that account's credentials",
+        )
+    ]
+
+
+def test_member_clusters_without_alarms_are_the_monitoring_accounts_to_watch() -> None:
+    ecs = boto3.client("ecs", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+    arn = f"arn:aws:ecs:eu-west-1:{MEMBER}:cluster/web"
+    with Stubber(ecs) as stub:
+        stub.add_response("list_clusters", {"clusterArns": [arn]}, {})
+        findings = check_cluster_coverage(Clients(None, None, None, None, ecs, "eu-west-1"), _member_stack())
+
+    assert [(f.status, f.message) for f in findings] == [
+        (
+            INFO,
+            "no per-cluster alarm for web: the monitoring account's organization alarms cover them, in "
+            "one-minute periods (check there: tools/doctor.py --monitoring)",
         )
     ]
