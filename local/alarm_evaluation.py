@@ -15,6 +15,11 @@ ClusterName`) is evaluated as CloudWatch documents for multi-time-series alarms:
 query returns is a contributor with its own state, and the alarm is in ALARM while any contributor
 is ("Create a CloudWatch alarm based on a Metrics Insights query"). SCHEMA selects the metrics with
 exactly the listed dimensions; a series that appears mid-run (a new cluster) simply joins.
+
+In a monitoring account, a source account's series carry the account as a label, not a dimension:
+SCHEMA does not list it and GROUP BY AWS.AccountId reads it ("Query components and syntax in
+CloudWatch Metrics Insights"). The emulator's stand-in for OAM stores that label as a dimension
+named ACCOUNT_LABEL, so here it is left out of the SCHEMA match and read by GROUP BY.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from stacks.alarm_catalogue import AlarmSpec, Missing
+from stacks.alarm_catalogue import ACCOUNT_LABEL, AlarmSpec, Missing
 from synthesis.synthesized import parse_query
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]
@@ -102,7 +107,7 @@ def evaluate_alarm(alarm: AlarmSpec, series: Series, start: datetime, end: datet
     groups: dict[str, list[tuple[datetime, float]]] = {}
     for (name, dims), points in series.items():
         values = dict(dims)
-        if name != query.metric_name or set(values) != set(query.schema):
+        if name != query.metric_name or set(values) - {ACCOUNT_LABEL} != set(query.schema):
             continue
         label = ",".join(values[d] for d in query.group_by) or "*"
         groups.setdefault(label, []).extend(points)

@@ -74,9 +74,13 @@ class DemoAccount:
     """Handles to what was seeded, and the scenario that changes it."""
 
     aws: EmbeddedAws
+    account_id: str = ACCOUNT
     instance_ids: list[str] = field(default_factory=list)
     volume_ids: dict[str, list[str]] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        return self.aws.accounts[self.account_id].client(service)
 
     def due(self, second: float) -> list[Change]:
         """The changes whose second has come and that have not been applied yet, applied now."""
@@ -89,10 +93,11 @@ class DemoAccount:
         return applied
 
 
-def seed_account(aws: EmbeddedAws) -> DemoAccount:
-    """Create the clusters, instances, volumes and snapshots; return handles and the scenario."""
-    account = DemoAccount(aws)
-    ec2, ecs = aws.client("ec2"), aws.client("ecs")
+def seed_account(aws: EmbeddedAws, account_id: str = ACCOUNT, scenario: bool = True) -> DemoAccount:
+    """Create the clusters, instances, volumes and snapshots in `account_id`; return handles and
+    the scenario (none when `scenario` is false: the account stays as seeded)."""
+    account = DemoAccount(aws, account_id)
+    ec2, ecs = account.client("ec2"), account.client("ecs")
     ecs.register_task_definition(
         family="app",
         containerDefinitions=[{"name": "app", "image": "public.ecr.aws/nginx/nginx", "memory": 64}],
@@ -105,7 +110,9 @@ def seed_account(aws: EmbeddedAws) -> DemoAccount:
             ecs.register_container_instance(
                 cluster=name, instanceIdentityDocument=json.dumps({"instanceId": instance_id})
             )
-        _set_cluster(name, running_tasks_count=shape["running"], active_services_count=shape["services"])
+        _set_cluster(
+            account_id, name, running_tasks_count=shape["running"], active_services_count=shape["services"]
+        )
     extra = INSTANCES["running"] + INSTANCES["stopped"] - len(account.instance_ids)
     reservation = ec2.run_instances(ImageId=AMI, MinCount=extra, MaxCount=extra)
     account.instance_ids += [i["InstanceId"] for i in reservation["Instances"]]
@@ -115,11 +122,11 @@ def seed_account(aws: EmbeddedAws) -> DemoAccount:
             ec2.create_volume(Size=8, AvailabilityZone=f"{REGION}a")["VolumeId"] for _ in range(count)
         ]
     _volume_states(aws, {v: s for s, ids in account.volume_ids.items() for v in ids if s != "available"})
-    aws.volume_statuses[account.volume_ids["error"][0]] = "impaired"
+    aws.accounts[account_id].volume_statuses[account.volume_ids["error"][0]] = "impaired"
     snapshot = ec2.create_snapshot(VolumeId=account.volume_ids["available"][0])["SnapshotId"]
     # moto completes snapshots at once; AWS keeps them pending while it copies blocks.
-    ec2_backends[ACCOUNT][REGION].snapshots[snapshot].status = "pending"
-    account.changes = _scenario(account)
+    ec2_backends[account_id][REGION].snapshots[snapshot].status = "pending"
+    account.changes = _scenario(account) if scenario else []
     return account
 
 
@@ -175,23 +182,23 @@ def instance_state_event(instance_id: str, state: str, at: float, event_id: str)
 
 
 def _scenario(account: DemoAccount) -> list[Change]:
-    web = "web"
+    web, at = "web", account.account_id
 
     def burst() -> None:
-        _set_cluster(web, pending_tasks_count=12)
+        _set_cluster(at, web, pending_tasks_count=12)
 
     def half_drained() -> None:
-        _set_cluster(web, pending_tasks_count=6, running_tasks_count=CLUSTERS[web]["running"] + 6)
+        _set_cluster(at, web, pending_tasks_count=6, running_tasks_count=CLUSTERS[web]["running"] + 6)
 
     def drained() -> None:
-        _set_cluster(web, pending_tasks_count=0, running_tasks_count=CLUSTERS[web]["running"] + 12)
+        _set_cluster(at, web, pending_tasks_count=0, running_tasks_count=CLUSTERS[web]["running"] + 12)
 
     def stop_instance() -> None:
-        account.aws.client("ec2").stop_instances(InstanceIds=[account.instance_ids[-2]])
+        account.client("ec2").stop_instances(InstanceIds=[account.instance_ids[-2]])
 
     def new_cluster() -> None:
-        account.aws.client("ecs").create_cluster(clusterName=NEW_CLUSTER)
-        _set_cluster(NEW_CLUSTER, running_tasks_count=NEW_CLUSTER_RUNNING)
+        account.client("ecs").create_cluster(clusterName=NEW_CLUSTER)
+        _set_cluster(at, NEW_CLUSTER, running_tasks_count=NEW_CLUSTER_RUNNING)
 
     volume = account.volume_ids["available"][1]
 
@@ -199,6 +206,14 @@ def _scenario(account: DemoAccount) -> list[Change]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         account.aws.emit_event(snapshot_failed_event(volume, now))
 
+    # A StackSet member has no snapshot rule of its own: nothing there would notice the failure.
+    snapshot = [
+        Change(
+            SNAPSHOT_FAILURE_SECOND,
+            f"EBS: a snapshot of {volume} fails (its KMS key is disabled)",
+            snapshot_fails,
+        )
+    ]
     return [
         Change(20, "web: a deployment asks for 12 more tasks; they wait in PENDING", burst),
         Change(30, "web: 6 of the new tasks start running", half_drained),
@@ -222,11 +237,7 @@ def _scenario(account: DemoAccount) -> list[Change]:
                 StateEvent(account.instance_ids[-2], "stopped", EVENT_DELAY_S + 2, "duplicate"),
             ),
         ),
-        Change(
-            SNAPSHOT_FAILURE_SECOND,
-            f"EBS: a snapshot of {volume} fails (its KMS key is disabled)",
-            snapshot_fails,
-        ),
+        *(snapshot if account.aws.accounts[at].snapshot_rule else []),
     ]
 
 
@@ -254,10 +265,10 @@ def snapshot_failed_event(volume_id: str, time: str = "2026-12-01T12:00:50Z") ->
     }
 
 
-def _set_cluster(name: str, **counts: int) -> None:
+def _set_cluster(account_id: str, name: str, **counts: int) -> None:
     """moto keeps cluster counts as plain numbers and never reports PENDING tasks or active
     services by itself; set them in its model, as AWS would report them."""
-    cluster: Any = ecs_backends[ACCOUNT][REGION].clusters[name]
+    cluster: Any = ecs_backends[account_id][REGION].clusters[name]
     for attribute, value in counts.items():
         setattr(cluster, attribute, value)
 

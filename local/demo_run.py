@@ -101,7 +101,7 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         first = datetime.fromtimestamp(math.ceil(time.time()) + EXECUTION_LEAD_S + 1, UTC)
         applied: list[Change] = []
 
-        def apply_due_changes(event: dict[str, Any]) -> None:
+        def apply_due_changes(event: dict[str, Any], account_id: str) -> None:
             # A scripted change lands just before the first sample of its second, whatever the
             # machine's load: the scenario is deterministic, so the tests can hold it exactly.
             if "offset" not in event:

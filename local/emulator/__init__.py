@@ -9,7 +9,8 @@ deploys comes from the synthesized template (`synthesis.synthesized`). One modul
   stdout router;
 - `emf_metrics`: EMF log lines turned into metrics, as CloudWatch Logs does;
 - `faults`: one operation failing for chosen invocations, inside moto's response layer;
-- `deploy`: the template's functions, state machine, alarms and state table created in an account;
+- `deploy`: the template's functions, state machine, alarms and state table created in an account,
+  and an organization's monitoring template (its topic, key and query alarms);
 - `event_bus`: state events delivered to the event function, and the snapshot rule's pattern
   matcher and input transformer (moto's EventBridge neither fires nor matches);
 - `metrics_reader`: the one-second metrics read back;
@@ -18,7 +19,7 @@ deploys comes from the synthesized template (`synthesis.synthesized`). One modul
 """
 
 from local.emulator.account import ACCOUNT, REGION, EmulatedAccount
-from local.emulator.deploy import EVENT_HANDLER, RECONCILE_HANDLER, Deployment
+from local.emulator.deploy import EVENT_HANDLER, RECONCILE_HANDLER, Deployment, MonitoringDeployment
 from local.emulator.embedded_aws import MOTO_CONFIG, EmbeddedAws
 from local.emulator.emf_metrics import publish_emf_lines
 from local.emulator.event_bus import matches, transform
@@ -35,6 +36,7 @@ __all__ = [
     "EmbeddedAws",
     "EmulatedAccount",
     "Invocation",
+    "MonitoringDeployment",
     "matches",
     "publish_emf_lines",
     "read_metrics",

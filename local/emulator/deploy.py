@@ -32,6 +32,7 @@ class Deployment:
     namespace: str
     state_table: str | None = None  # events mode: the emulated state table
     handlers: dict[str, str] = field(default_factory=dict)  # logical id -> handler string
+    account_id: str = ""  # the account it was deployed in
 
     def function_with(self, handler: str) -> str | None:
         """The ARN of the function running `handler`, if the stack has one."""
@@ -49,7 +50,9 @@ def deploy(account: EmulatedAccount, runtime: LambdaRuntime, synthesized: Synthe
         for logical_id, spec in synthesized.functions.items()
     }
     arns = _create_functions(account, synthesized, role_arn, environments)
-    runtime.warm_up({synthesized.functions[lid].handler: env for lid, env in environments.items()})
+    runtime.warm_up(
+        {synthesized.functions[lid].handler: env for lid, env in environments.items()}, account.account_id
+    )
     machine = synthesized.state_machine
     state_machine_arn = account.client("stepfunctions").create_state_machine(
         name=f"Sampler-{uuid.uuid4().hex[:8]}",
@@ -65,9 +68,58 @@ def deploy(account: EmulatedAccount, runtime: LambdaRuntime, synthesized: Synthe
     (namespace,) = namespaces
     _create_alarms(account, synthesized, namespace)
     account.snapshot_rule = synthesized.snapshot_rule
-    account.topic_arn = account.client("sns").create_topic(Name="alarms")["TopicArn"]
+    if synthesized.resources("AWS::SNS::Topic"):  # a StackSet member pages the central topic instead
+        account.topic_arn = account.client("sns").create_topic(Name="alarms")["TopicArn"]
     handlers = {lid: spec.handler for lid, spec in synthesized.functions.items()}
-    return Deployment(state_machine_arn, arns, namespace, state_table[1] if state_table else None, handlers)
+    return Deployment(
+        state_machine_arn,
+        arns,
+        namespace,
+        state_table[1] if state_table else None,
+        handlers,
+        account.account_id,
+    )
+
+
+@dataclass
+class MonitoringDeployment:
+    """What `deploy_monitoring` created in the monitoring account, and what it left out and why."""
+
+    account_id: str
+    topic_arn: str
+    alarm_names: list[str]
+    skipped: dict[str, str]  # resource type -> why the emulator does not create it
+
+
+# The monitoring template's resources moto cannot hold or the demo does not read.
+MONITORING_SKIPPED = {
+    "AWS::Oam::Sink": "moto has no OAM; the stand-in copies the members' metrics instead",
+    "AWS::CloudWatch::Dashboard": "a picture for the console; the demo prints the view instead",
+    "AWS::SNS::TopicPolicy": "moto does not enforce resource policies (the policy tests prove them)",
+}
+
+
+def deploy_monitoring(
+    account: EmulatedAccount, synthesized: Synthesized, namespace: str
+) -> MonitoringDeployment:
+    """Create the monitoring template's central topic and its key, and its organization alarms
+    (Metrics Insights queries over every account's metrics of `namespace`), in `account`."""
+    key_arn = account.client("kms").create_key(Description="the central alarm topic's key")["KeyMetadata"][
+        "Arn"
+    ]
+    ((topic_props),) = synthesized.resources("AWS::SNS::Topic").values()
+    topic_arn = account.client("sns").create_topic(
+        Name=topic_props["TopicName"], Attributes={"KmsMasterKeyId": key_arn}
+    )["TopicArn"]
+    account.topic_arn = topic_arn
+    _create_alarms(account, synthesized, namespace)
+    present = {r["Type"] for r in synthesized.template["Resources"].values()}
+    return MonitoringDeployment(
+        account.account_id,
+        topic_arn,
+        [alarm.name for alarm in synthesized.alarms if alarm.namespace == namespace],
+        {kind: why for kind, why in MONITORING_SKIPPED.items() if kind in present},
+    )
 
 
 def _create_functions(

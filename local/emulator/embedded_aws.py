@@ -1,5 +1,6 @@
-"""The embedded AWS's front: moto started with its gaps filled, one emulated account, and the
-verbs the demo and the tests use (deploy, inject a fault, start a minute, deliver events). Each
+"""The embedded AWS's front: moto started with its gaps filled, its default account (and, for the
+organization demo, more accounts entered with STS), and the verbs the demo and the tests use
+(deploy, inject a fault, start a minute, deliver events). Each
 job is a module of this package; this class only wires them and keeps the per-account state in
 `EmulatedAccount`."""
 
@@ -16,8 +17,15 @@ from typing import Any
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from local.emulator.account import ACCOUNT, REGION, EmulatedAccount
-from local.emulator.deploy import EVENT_HANDLER, RECONCILE_HANDLER, Deployment, deploy
+from local.emulator.account import ACCESS_ROLE, ACCOUNT, REGION, TEST_KEY, EmulatedAccount
+from local.emulator.deploy import (
+    EVENT_HANDLER,
+    RECONCILE_HANDLER,
+    Deployment,
+    MonitoringDeployment,
+    deploy,
+    deploy_monitoring,
+)
 from local.emulator.event_bus import rule_message
 from local.emulator.lambda_runtime import LambdaRuntime, StdoutRouter
 from local.emulator.moto_patches import MotoPatches
@@ -38,6 +46,7 @@ class EmbeddedAws:
         self.account = EmulatedAccount(ACCOUNT, REGION)
         self.accounts = {self.account.account_id: self.account}
         self.runtime: LambdaRuntime
+        self._cloudwatch: dict[str, Any] = {}  # account id -> the client its EMF lines go to
 
     # What the demo and tests read of the (one) account.
     @property
@@ -58,14 +67,16 @@ class EmbeddedAws:
 
     def __enter__(self) -> EmbeddedAws:
         os.environ.update(
-            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION
+            AWS_ACCESS_KEY_ID=TEST_KEY, AWS_SECRET_ACCESS_KEY=TEST_KEY, AWS_DEFAULT_REGION=REGION
         )
         os.environ.pop("AWS_ENDPOINT_URL", None)
         self._mock.start()
         stdout = StdoutRouter(sys.stdout)
         # Not undone with the rest: see __exit__.
         sys.stdout = stdout
-        self.runtime = LambdaRuntime(self.client("cloudwatch"), stdout)
+        self.runtime = LambdaRuntime(
+            self._cloudwatch_of, stdout, session=lambda a: self.accounts[a].session()
+        )
         self._patches.fill_gaps(self.runtime, lambda account_id: self.accounts[account_id].volume_statuses)
         return self
 
@@ -81,6 +92,25 @@ class EmbeddedAws:
     def client(self, service: str) -> Any:
         return self.account.client(service)
 
+    def add_account(self, account_id: str) -> EmulatedAccount:
+        """Enter `account_id` as an organization's management account does: STS AssumeRole into the
+        account's ACCESS_ROLE; moto attributes the keys it answers with to that account."""
+        credentials = self.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/{ACCESS_ROLE}", RoleSessionName="highres-demo"
+        )["Credentials"]
+        account = EmulatedAccount(
+            account_id,
+            REGION,
+            credentials={k: credentials[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")},
+        )
+        self.accounts[account_id] = account
+        return account
+
+    def _cloudwatch_of(self, account_id: str) -> Any:
+        if account_id not in self._cloudwatch:
+            self._cloudwatch[account_id] = self.accounts[account_id].client("cloudwatch")
+        return self._cloudwatch[account_id]
+
     def patch(self, owner: Any, name: str, value: Any) -> None:
         """Set `owner.name` to `value` until the emulator stops."""
         self._patches.patch(owner, name, value)
@@ -90,9 +120,15 @@ class EmbeddedAws:
         of `handler_module` (e.g. "ecs_counts") at `offsets`."""
         self.runtime.faults.inject(self.patch, handler_module, offsets, operation, error_code)
 
-    def deploy(self, synthesized: Synthesized) -> Deployment:
+    def deploy(self, synthesized: Synthesized, account_id: str = ACCOUNT) -> Deployment:
         """Create the stack's functions, state machine and alarms from the synthesized template."""
-        return deploy(self.account, self.runtime, synthesized)
+        return deploy(self.accounts[account_id], self.runtime, synthesized)
+
+    def deploy_monitoring(
+        self, synthesized: Synthesized, namespace: str, account_id: str
+    ) -> MonitoringDeployment:
+        """Create an organization's monitoring template (topic, key, query alarms) in `account_id`."""
+        return deploy_monitoring(self.accounts[account_id], synthesized, namespace)
 
     def publish_event(self, event: dict[str, Any], deliver_at: float) -> None:
         """Queue `event` for the event function at wall time `deliver_at` (as EventBridge would)."""
@@ -130,7 +166,8 @@ class EmbeddedAws:
     def start_minute(self, deployment: Deployment, synthesized: Synthesized, scheduled: datetime) -> str:
         """Start one sampler execution with the input the schedule rule would give."""
         event_time = scheduled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        execution_arn: str = self.client("stepfunctions").start_execution(
+        sfn = self.accounts[deployment.account_id].client("stepfunctions")
+        execution_arn: str = sfn.start_execution(
             stateMachineArn=deployment.state_machine_arn,
             name=f"minute-{scheduled:%H%M%S}-{uuid.uuid4().hex[:6]}",
             input=json.dumps(synthesized.rule_input(event_time)),
@@ -139,7 +176,8 @@ class EmbeddedAws:
 
     def wait_for(self, execution_arn: str, timeout_s: float) -> dict[str, Any]:
         """Poll until the execution leaves RUNNING (moto answers DescribeExecution for Express too)."""
-        sfn = self.client("stepfunctions")
+        # arn:aws:states:REGION:ACCOUNT:execution:...: asked of the account that runs it.
+        sfn = self.accounts[execution_arn.split(":")[4]].client("stepfunctions")
         deadline = time.time() + timeout_s
         while True:
             described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)

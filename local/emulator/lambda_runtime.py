@@ -3,13 +3,17 @@ time, with the function's own environment, and what each handler prints is captu
 invocation (the stdout router) and its EMF lines published as metrics.
 
 Invocations run one at a time: the Parallel branches are threads here, while each real Lambda
-invocation has a process of its own. Failures come back with the `FunctionError` shape so the
+invocation has a process of its own. A function of another account (the organization demo's
+members) runs in a module copy of its own (its own container: its own clients and caches), with
+boto3's default session switched to that account's keys while it runs, as Lambda gives a function
+its role's credentials. Failures come back with the `FunctionError` shape so the
 state machine's Retry/Catch see them."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import sys
@@ -18,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import boto3
 
 from local.emulator.emf_metrics import emf_documents, publish_emf
 from local.emulator.faults import Faults
@@ -36,6 +42,7 @@ class Invocation:
     error: str | None
     emf_documents: int
     log_lines: list[str] = field(default_factory=list)
+    account_id: str = ""  # the function's account
 
 
 class StdoutRouter(io.TextIOBase):
@@ -89,16 +96,26 @@ class StdoutRouter(io.TextIOBase):
 class LambdaRuntime:
     """Runs moto's Lambda invocations with the real handler code, one at a time."""
 
-    def __init__(self, cloudwatch: Any, stdout: StdoutRouter, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        cloudwatch: Callable[[str], Any],
+        stdout: StdoutRouter,
+        faults: Faults | None = None,
+        session: Callable[[str], Any] = lambda account_id: None,
+    ) -> None:
+        # account id -> its CloudWatch client (EMF lines land there) and its boto3 session (None:
+        # the handler keeps boto3's default session).
         self.cloudwatch = cloudwatch
+        self.session = session
         self.stdout = stdout
         self.faults = faults or Faults()
         self.invocations: list[Invocation] = []
-        # Called with each event just before its handler runs, inside the invocation lock.
-        self.before_invoke: Callable[[dict[str, Any]], None] | None = None
+        # Called with each event and the function's account just before its handler runs, inside
+        # the invocation lock.
+        self.before_invoke: Callable[[dict[str, Any], str], None] | None = None
         self.stopped = False
         self._lock = threading.Lock()
-        self._modules: dict[str, Any] = {}
+        self._modules: dict[tuple[str, str], Any] = {}  # (account id, module name) -> module
 
     def stop(self) -> None:
         """Wait for the invocation in progress, then refuse any later one.
@@ -115,11 +132,12 @@ class LambdaRuntime:
         """Run `function`'s handler on `payload`; returns (response payload, failed)."""
         event = json.loads(payload or b"{}")
         module_name, _, attribute = function.handler.rpartition(".")
-        with self._lock, function_environment(function.environment_vars):
+        account_id = str(function.account_id)
+        with self._lock, function_environment(function.environment_vars), self._session_of(account_id):
             if self.stopped:
                 return json.dumps({"errorType": "EmulatorStopped", "errorMessage": "stopped"}).encode(), True
             if self.before_invoke:
-                self.before_invoke(event)
+                self.before_invoke(event, account_id)
             started = time.time()
             error: str | None = None
             result: dict[str, Any] | None = None
@@ -128,13 +146,13 @@ class LambdaRuntime:
                 self.stdout.capture() as printed,
             ):
                 try:
-                    handler = getattr(self._module(module_name), attribute)
+                    handler = getattr(self._module(module_name, account_id), attribute)
                     result = handler(event, _context(function))
                 except Exception as exc:  # a Lambda invocation reports every failure as FunctionError
                     error = f"{type(exc).__name__}: {exc}"
             lines = printed.getvalue().splitlines()
             documents = emf_documents(lines)
-            publish_emf(self.cloudwatch, documents)
+            publish_emf(self.cloudwatch(account_id), documents)
             self.invocations.append(
                 Invocation(
                     function.function_name,
@@ -145,6 +163,7 @@ class LambdaRuntime:
                     error,
                     len(documents),
                     [line for line in lines if '"_aws"' not in line],
+                    account_id,
                 )
             )
         if error is not None:
@@ -152,23 +171,51 @@ class LambdaRuntime:
             return json.dumps(body).encode(), True
         return json.dumps(result).encode(), False
 
-    def warm_up(self, handlers: dict[str, dict[str, str]]) -> None:
+    def warm_up(self, handlers: dict[str, dict[str, str]], account_id: str) -> None:
         """Import each handler module (handler string -> environment) before the first sample, as
         the container of a schedule that runs every minute stays warm in AWS. A cold import
         (boto3, Powertools) takes longer than a one-second period on a loaded machine, so without
         this the first samples of a run would start late and be dropped."""
         for handler, environment in handlers.items():
-            with self._lock, function_environment(environment), self.stdout.capture():
-                self._module(handler.rpartition(".")[0])
+            with (
+                self._lock,
+                function_environment(environment),
+                self._session_of(account_id),
+                self.stdout.capture(),
+            ):
+                self._module(handler.rpartition(".")[0], account_id)
 
-    def _module(self, name: str) -> Any:
+    def _module(self, name: str, account_id: str) -> Any:
         """The handler module, loaded afresh under the function's environment on its first
         invocation in this emulator: a cold start, so nothing cached by an earlier import in the
-        same process (settings, clients, the cluster list) carries over."""
-        if name not in self._modules:
-            loaded = sys.modules.get(name)
-            self._modules[name] = importlib.reload(loaded) if loaded else importlib.import_module(name)
-        return self._modules[name]
+        same process (settings, clients, the cluster list) carries over. The first account to run
+        it gets the module itself; each further account a copy of its own, outside sys.modules."""
+        key = (account_id, name)
+        if key not in self._modules:
+            if any(loaded == name for _, loaded in self._modules):
+                spec = importlib.util.find_spec(name)
+                assert spec is not None and spec.loader is not None, name
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[key] = module
+            else:
+                loaded = sys.modules.get(name)
+                self._modules[key] = importlib.reload(loaded) if loaded else importlib.import_module(name)
+        return self._modules[key]
+
+    @contextlib.contextmanager
+    def _session_of(self, account_id: str) -> Iterator[None]:
+        """boto3's default session is `account_id`'s while the block runs (if it has one)."""
+        session = self.session(account_id)
+        if session is None:
+            yield
+            return
+        saved = boto3.DEFAULT_SESSION
+        boto3.DEFAULT_SESSION = session
+        try:
+            yield
+        finally:
+            boto3.DEFAULT_SESSION = saved
 
 
 def _context(function: Any) -> FakeLambdaContext:

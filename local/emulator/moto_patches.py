@@ -2,7 +2,9 @@
 
 - JSONata: moto's evaluator is an empty hook; `jsonata-python` fills it.
 - Lambda: without Docker, moto echoes payloads; `LambdaSimpleBackend.invoke` is routed to the
-  emulator's runtime, which runs the real handler (`lambda_runtime`).
+  emulator's runtime, which runs the real handler (`lambda_runtime`). moto's Step Functions calls
+  Lambda with keys of its default account whatever the state machine's account; a function named
+  by an ARN of another account is looked up in that account's Lambda (as the ARN says).
 - Wait states: moto truncates the time to a Timestamp to whole seconds (waking up to a second
   early) and local time stands in for UTC; here a Wait waits until the timestamp itself, as AWS
   does, so SampleDelay measures what it would measure there.
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jsonata
-from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
 from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
@@ -62,6 +64,9 @@ class MotoPatches:
             headers: Any,
             response_headers: Any,
         ) -> bytes:
+            owner = _arn_owner(function_name)
+            if owner is not None and owner != (backend.account_id, backend.region_name):
+                backend = lambda_simple_backends[owner[0]][owner[1]]
             payload, failed = runtime.invoke(backend.get_function(function_name, qualifier), body)
             if failed:
                 response_headers["x-amz-function-error"] = "Unhandled"
@@ -75,6 +80,12 @@ class MotoPatches:
             return volume_status_answer(volume_statuses(responder.current_account))(responder)
 
         self.patch(ElasticBlockStore, "describe_volume_status", describe_volume_status)
+
+
+def _arn_owner(function_name: str) -> tuple[str, str] | None:
+    """(account, region) of a function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME), else None."""
+    parts = function_name.split(":")
+    return (parts[4], parts[3]) if function_name.startswith("arn:") and len(parts) >= 7 else None
 
 
 def _seconds_until_timestamp(wait: Any, env: Any) -> float:
