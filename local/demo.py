@@ -2,6 +2,7 @@
 
 Usage:
     python -m local.demo [--minutes N] [--output DIR] [--no-chart] [--board]
+    python -m local.demo --organization N [--minutes N]
 
 It synthesizes the CDK app (the same code path as `cdk synth`), deploys what the template holds
 into moto (the sampler ASL, the collector functions with their handlers and environments, the
@@ -9,6 +10,10 @@ alarms), seeds an account with ECS clusters, instances, volumes and snapshots, a
 sampler execution per minute with the input the schedule rule gives. A scripted scenario changes
 the account while it runs. Then it reads the one-second metrics back from the emulated CloudWatch,
 prints a summary, draws a chart, and says which of the stack's alarms would have gone into ALARM.
+
+`--organization N` runs the same pipeline in the N member accounts of an emulated organization
+and shows the monitoring account's view of all of them (`local.demo_organization`, shown by
+`local.demo_org_report`).
 
 This module is the command: its arguments, the progress display (a bar, plain lines or the live
 board) and Ctrl-C. The run itself is `local.demo_run`; what it shows, `local.demo_report`.
@@ -32,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from local.demo_organization import MAX_MEMBERS
 from local.demo_report import draw_chart, report
 from local.demo_run import DemoError, run, synthesize
 from synthesis.toolchain import prefer_venv_node
@@ -62,9 +68,22 @@ def main(argv: list[str] | None = None) -> int:
         default="poll",
         help="EC2/EBS states by listing (poll, default) or from state events kept in DynamoDB (events)",
     )
+    parser.add_argument(
+        "--organization",
+        type=int,
+        metavar="N",
+        help=f"an organization of N member accounts (1 to {MAX_MEMBERS}) and a monitoring account",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.minutes <= 60:
         parser.error("--minutes takes a whole number from 1 to 60")
+    if args.organization is not None:
+        if not 1 <= args.organization <= MAX_MEMBERS:
+            parser.error(f"--organization takes a whole number of member accounts from 1 to {MAX_MEMBERS}")
+        if args.board or args.ec2_state_source != "poll":
+            parser.error(
+                "--organization runs with the progress bar and poll mode only (not --board or events)"
+            )
     try:
         from rich.console import Console
     except ImportError as error:
@@ -96,6 +115,8 @@ def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) ->
     # scratch folder.
     from stacks.deployment_config import ConfigError
 
+    if args.organization is not None:
+        return _organization_demo(args, console, progress)
     try:
         with tempfile.TemporaryDirectory(prefix="highres-demo-", ignore_cleanup_errors=True) as outdir:
             console.print("synthesizing the CDK app (cdk-nag included) ...")
@@ -114,6 +135,31 @@ def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) ->
     chart = None if args.no_chart else draw_chart(result, chart_path(args.output, result.start))
     report(result, chart, console)
     return 0 if all(status == "SUCCEEDED" for status in result.statuses) else 1
+
+
+def _organization_demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) -> int:
+    from local.demo_org_report import report_organization
+    from local.demo_organization import run_organization
+    from stacks.deployment_config import ConfigError
+
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="highres-demo-", ignore_cleanup_errors=True) as outdir,
+            progress.live(total=args.minutes * 60),
+        ):
+            result = run_organization(args.organization, args.minutes, Path(outdir), progress)
+    except DemoError as error:
+        print(f"demo: error: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"demo: error: configuration: {error}", file=sys.stderr)
+        return 2
+    except (ImportError, FileNotFoundError) as error:
+        print(f"demo: error: {error}; run `make demo` from the project folder", file=sys.stderr)
+        return 2
+    report_organization(result, console)
+    statuses = [status for member in result.statuses.values() for status in member]
+    return 0 if all(status == "SUCCEEDED" for status in statuses) else 1
 
 
 def chart_path(folder: Path, start: datetime) -> Path:
