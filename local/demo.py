@@ -77,13 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.minutes <= 60:
         parser.error("--minutes takes a whole number from 1 to 60")
-    if args.organization is not None:
-        if not 1 <= args.organization <= MAX_MEMBERS:
-            parser.error(f"--organization takes a whole number of member accounts from 1 to {MAX_MEMBERS}")
-        if args.board or args.ec2_state_source != "poll":
-            parser.error(
-                "--organization runs with the progress bar and poll mode only (not --board or events)"
-            )
+    if args.organization is not None and (problem := _organization_problem(args)):
+        print(f"demo: error: --organization: {problem}", file=sys.stderr)
+        return 2
     try:
         from rich.console import Console
     except ImportError as error:
@@ -108,6 +104,17 @@ def main(argv: list[str] | None = None) -> int:
         stopped = "; the emulator was stopped" if progress.emulator_was_started else ""
         print(f"demo: interrupted{stopped}", file=stderr)
         return 130
+
+
+def _organization_problem(args: argparse.Namespace) -> str | None:
+    """Why `--organization` cannot run with these arguments, or None."""
+    if not 1 <= args.organization <= MAX_MEMBERS:
+        return f"takes a whole number of member accounts from 1 to {MAX_MEMBERS}, not {args.organization}"
+    if args.board:
+        return "shows the monitoring account's view after the run; --board is not supported with it"
+    if args.ec2_state_source != "poll":
+        return "runs the members in poll mode only; --ec2-state-source events is not supported with it"
+    return None
 
 
 def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) -> int:

@@ -109,9 +109,8 @@ def report_organization(result: OrganizationResult, console: Any) -> None:
             text = f"not evaluated: needs {verdict.window_seconds} s of data"
         else:
             text = f"[green]{verdict.state}[/]"
-        firing = [label for label, v in verdict.contributors.items() if v.would_alarm]
-        text += "; contributors in ALARM: " + (", ".join(firing) or "none")
-        text += f" (of {len(verdict.contributors)})"
+        firing = sum(1 for v in verdict.contributors.values() if v.would_alarm)
+        text += f"; {firing} of {len(verdict.contributors)} contributors in ALARM"
         alarms.add_row(
             alarm.alarm_id,
             alarm.query,
@@ -119,6 +118,14 @@ def report_organization(result: OrganizationResult, console: Any) -> None:
             text,
         )
     console.print(alarms)
+    for verdict in sorted(result.verdicts, key=lambda v: v.alarm.alarm_id):
+        for label, contributor in verdict.contributors.items():
+            if contributor.first_alarm is not None:
+                account, cluster = label.split(",")
+                console.print(
+                    f"{verdict.alarm.alarm_id}: ALARM for account {account}, cluster {cluster} "
+                    f"at {contributor.first_alarm:%H:%M:%S} (would page the central topic)"
+                )
     for account in org.members:
         paged = sorted(v.alarm.alarm_id for v in result.member_verdicts.get(account, []))
         console.print(

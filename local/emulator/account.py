@@ -20,7 +20,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TEST_KEY = "testing"
 # The role AWS Organizations creates in every account it creates, for the management account to
-# enter (Organizations User Guide, "Accessing member accounts": OrganizationAccountAccessRole).
+# enter (Organizations API Reference, CreateAccount: RoleName defaults to OrganizationAccountAccessRole).
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 
 
