@@ -30,7 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from stacks.alarm_catalogue import ACCOUNT_LABEL, AlarmSpec, Missing
+from collector_core.insights import ACCOUNT_LABEL
+from stacks.alarm_catalogue import AlarmSpec, Missing
 from synthesis.synthesized import parse_query
 
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[datetime, float]]]

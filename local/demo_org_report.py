@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from collector_core import catalogue as cat
+from collector_core.insights import ACCOUNT_LABEL
 from local.demo_organization import MEMBER_OU, OAM_STAND_IN, OrganizationResult
 from local.demo_report import sparkline
 
@@ -18,8 +19,6 @@ CLUSTER_METRICS = {cat.RUNNING_TASK.name, cat.PENDING_TASK.name}
 def cluster_rows(result: OrganizationResult) -> list[tuple[str, str, int, dict[str, list[float]]]]:
     """(account, cluster, samples, metric -> values) from the monitoring account's copy, in account
     then cluster order; samples are the seconds with a RunningTask point."""
-    from stacks.alarm_catalogue import ACCOUNT_LABEL
-
     clusters: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(dict)
     for (name, dims), points in result.series.items():
         labels = dict(dims)
@@ -33,8 +32,6 @@ def cluster_rows(result: OrganizationResult) -> list[tuple[str, str, int, dict[s
 
 def samples_by_account(result: OrganizationResult) -> dict[str, list[str]]:
     """`collector n/expected` per account: the seconds that got a sample (SampleDelay points)."""
-    from stacks.alarm_catalogue import ACCOUNT_LABEL
-
     seconds = (result.end - result.start).total_seconds()
     landed: dict[str, list[str]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
@@ -48,8 +45,6 @@ def samples_by_account(result: OrganizationResult) -> dict[str, list[str]]:
 
 def instance_states(result: OrganizationResult) -> dict[str, str]:
     """Per account, the last EC2 instance counts by state (`running 5, stopped 1`)."""
-    from stacks.alarm_catalogue import ACCOUNT_LABEL
-
     states: dict[str, list[str]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
         labels = dict(dims)

@@ -240,7 +240,7 @@ def share_with_monitoring(
 ) -> int:
     """The OAM stand-in: every member's one-second series of `namespace` written into the
     monitoring account's CloudWatch with the member's account id as AWS.AccountId; how many points."""
-    from stacks.alarm_catalogue import ACCOUNT_LABEL
+    from collector_core.insights import ACCOUNT_LABEL
 
     datums = [
         {
