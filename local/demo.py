@@ -130,15 +130,8 @@ def _demo(args: argparse.Namespace, console: Any, progress: _ProgressAdapter) ->
             synthesized = synthesize(Path(outdir), args.ec2_state_source)
             with progress.live(total=args.minutes * 60):
                 result = run(args.minutes, synthesized, progress)
-    except DemoError as error:
-        print(f"demo: error: {error}", file=sys.stderr)
-        return 2
-    except (ImportError, FileNotFoundError) as error:
-        print(f"demo: error: {error}; run `make demo` from the project folder", file=sys.stderr)
-        return 2
-    except ConfigError as error:
-        print(f"demo: error: configuration: {error}", file=sys.stderr)
-        return 2
+    except (DemoError, ImportError, FileNotFoundError, ConfigError) as error:
+        return _error_exit(error)
     chart = None if args.no_chart else draw_chart(result, chart_path(args.output, result.start))
     report(result, chart, console)
     return 0 if all(status == "SUCCEEDED" for status in result.statuses) else 1
@@ -155,18 +148,23 @@ def _organization_demo(args: argparse.Namespace, console: Any, progress: _Progre
             progress.live(total=args.minutes * 60),
         ):
             result = run_organization(args.organization, args.minutes, Path(outdir), progress)
-    except DemoError as error:
-        print(f"demo: error: {error}", file=sys.stderr)
-        return 2
-    except ConfigError as error:
-        print(f"demo: error: configuration: {error}", file=sys.stderr)
-        return 2
-    except (ImportError, FileNotFoundError) as error:
-        print(f"demo: error: {error}; run `make demo` from the project folder", file=sys.stderr)
-        return 2
+    except (DemoError, ImportError, FileNotFoundError, ConfigError) as error:
+        return _error_exit(error)
     report_organization(result, console)
     statuses = [status for member in result.statuses.values() for status in member]
     return 0 if all(status == "SUCCEEDED" for status in statuses) else 1
+
+
+def _error_exit(error: Exception) -> int:
+    """The one line a failed run prints (what to do, where it is known), and its exit code."""
+    if isinstance(error, DemoError):
+        text = str(error)
+    elif isinstance(error, ImportError | FileNotFoundError):
+        text = f"{error}; run `make demo` from the project folder"
+    else:
+        text = f"configuration: {error}"
+    print(f"demo: error: {text}", file=sys.stderr)
+    return 2
 
 
 def chart_path(folder: Path, start: datetime) -> Path:

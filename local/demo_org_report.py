@@ -11,7 +11,7 @@ from typing import Any
 from collector_core import catalogue as cat
 from collector_core.insights import ACCOUNT_LABEL
 from local.demo_organization import MEMBER_OU, OAM_STAND_IN, OrganizationResult
-from local.demo_report import sparkline
+from local.demo_report import sparkline, verdict_text
 
 CLUSTER_METRICS = {cat.RUNNING_TASK.name, cat.PENDING_TASK.name}
 
@@ -98,14 +98,8 @@ def report_organization(result: OrganizationResult, console: Any) -> None:
         alarms.add_column(column)
     for verdict in sorted(result.verdicts, key=lambda v: (not v.would_alarm, v.alarm.name)):
         alarm = verdict.alarm
-        if verdict.would_alarm:
-            text = f"[bold red]ALARM[/] at {verdict.first_alarm:%H:%M:%S}"
-        elif verdict.evaluations == 0:
-            text = f"not evaluated: needs {verdict.window_seconds} s of data"
-        else:
-            text = f"[green]{verdict.state}[/]"
         firing = sum(1 for v in verdict.contributors.values() if v.would_alarm)
-        text += f"; {firing} of {len(verdict.contributors)} contributors in ALARM"
+        text = verdict_text(verdict) + f"; {firing} of {len(verdict.contributors)} contributors in ALARM"
         alarms.add_row(
             alarm.alarm_id,
             alarm.query,

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from local.demo_run import DEMO_CONTEXT, EXECUTION_LEAD_S, REPO_ROOT, DemoError, Series
+from local.demo_run import DEMO_CONTEXT, EXECUTION_LEAD_S, REPO_ROOT, DemoError, Series, sample_periods
 
 # Members the demo runs: every Lambda invocation of every member runs in this one process, one at
 # a time; beyond a few members a 2-core machine starts dropping one-second samples.
@@ -73,7 +73,6 @@ class OrganizationResult:
 
 def run_organization(members: int, minutes: int, outdir: Path, progress: Any) -> OrganizationResult:
     """Create the organization, synthesize and deploy, run `minutes` real minutes, read back."""
-    from collector_core.env_names import SAMPLE_PERIOD_SECONDS
     from local.alarm_evaluation import evaluate_alarm
     from local.demo_account import Change, seed_account
     from local.emulator import ACCOUNT, EmbeddedAws, read_metrics
@@ -172,10 +171,7 @@ def run_organization(members: int, minutes: int, outdir: Path, progress: Any) ->
         namespace,
         copied,
         watch.skipped,
-        {
-            spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
-            for spec in member.functions.values()
-        },
+        sample_periods(member),
     )
 
 

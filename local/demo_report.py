@@ -165,6 +165,15 @@ def series_style(index: int) -> tuple[str, str]:
     return colours[index % len(colours)], styles[(index // len(colours)) % len(styles)]
 
 
+def verdict_text(verdict: Any) -> str:
+    """An alarm's verdict as the tables show it: ALARM and when, its state, or why not judged."""
+    if verdict.would_alarm:
+        return f"[bold red]ALARM[/] at {verdict.first_alarm:%H:%M:%S}"
+    if verdict.evaluations == 0:
+        return f"not evaluated: needs {verdict.window_seconds} s of data"
+    return f"[green]{verdict.state}[/]"
+
+
 def report(result: RunResult, chart: Path | None, console: Any) -> None:
     from rich.table import Table
 
@@ -180,12 +189,7 @@ def report(result: RunResult, chart: Path | None, console: Any) -> None:
         alarms.add_column(column)
     for verdict in sorted(result.verdicts, key=lambda v: (not v.would_alarm, v.alarm.name)):
         alarm = verdict.alarm
-        if verdict.would_alarm:
-            text = f"[bold red]ALARM[/] at {verdict.first_alarm:%H:%M:%S}"
-        elif verdict.evaluations == 0:
-            text = f"not evaluated: needs {verdict.window_seconds} s of data"
-        else:
-            text = f"[green]{verdict.state}[/]"
+        text = verdict_text(verdict)
         if alarm.query:
             alarming = [c for c, v in verdict.contributors.items() if v.would_alarm]
             quiet = [c for c in verdict.contributors if c not in alarming]

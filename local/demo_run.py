@@ -75,7 +75,6 @@ def synthesize(outdir: Path, ec2_state_source: str = "poll") -> Any:
 
 def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool = True) -> RunResult:
     """Deploy into the emulator, seed, run `minutes` sampler executions in real time, read back."""
-    from collector_core.env_names import SAMPLE_PERIOD_SECONDS
     from local.alarm_evaluation import evaluate_alarm
     from local.demo_account import Change, seed_account
     from local.emulator import EmbeddedAws, read_metrics
@@ -147,13 +146,20 @@ def run(minutes: int, synthesized: Any, progress: Any = None, inject_fault: bool
         first,
         end,
         deployment.namespace,
-        {
-            spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
-            for spec in synthesized.functions.values()
-        },
+        sample_periods(synthesized),
         list(aws.notifications),
         sorted(clusters),
     )
+
+
+def sample_periods(synthesized: Any) -> dict[str, int]:
+    """Collector (handler package) -> seconds between its samples, from the functions' settings."""
+    from collector_core.env_names import SAMPLE_PERIOD_SECONDS
+
+    return {
+        spec.handler.split(".")[0]: int(spec.environment.get(SAMPLE_PERIOD_SECONDS, "1"))
+        for spec in synthesized.functions.values()
+    }
 
 
 def _deliver_state_events(aws: Any, deployment: Any, first: datetime, progress: Any) -> None:
