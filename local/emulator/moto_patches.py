@@ -5,6 +5,11 @@
   emulator's runtime, which runs the real handler (`lambda_runtime`). moto's Step Functions calls
   Lambda with keys of its default account whatever the state machine's account; a function named
   by an ARN of another account is looked up in that account's Lambda (as the ARN says).
+- Lambda tasks: moto's Step Functions creates a boto3 client for every Lambda task, from as many
+  threads as a Parallel state has branches, through boto3's default session; sessions are not
+  thread safe (boto3 guide, "Session"; boto/boto3#1592), and a branch whose client creation fails
+  ends in States.Runtime without invoking anything. One client per region, created under a lock,
+  serves every task (a client is thread safe once created).
 - Wait states: moto truncates the time to a Timestamp to whole seconds (waking up to a second
   early) and local time stands in for UTC; here a Wait waits until the timestamp itself, as AWS
   does, so SampleDelay measures what it would measure there.
@@ -14,6 +19,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -23,10 +29,12 @@ import jsonata
 from moto.awslambda_simple.models import LambdaSimpleBackend, lambda_simple_backends
 from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
     Timestamp as WaitTimestamp,
 )
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for as moto_boto_client_for
 
 from local.emulator.lambda_runtime import LambdaRuntime
 from synthesis.handler_runner import volume_status_answer
@@ -73,6 +81,7 @@ class MotoPatches:
             return payload
 
         self.patch(LambdaSimpleBackend, "invoke", invoke)
+        self.patch(lambda_eval_utils, "boto_client_for", _shared_clients(moto_boto_client_for))
         self.patch(WaitTimestamp, "_get_wait_seconds", _seconds_until_timestamp)
         self.patch(WaitTimestamp, "_wait_interval", _wait_until)
 
@@ -80,6 +89,23 @@ class MotoPatches:
             return volume_status_answer(volume_statuses(responder.current_account))(responder)
 
         self.patch(ElasticBlockStore, "describe_volume_status", describe_volume_status)
+
+
+def _shared_clients(create: Callable[..., Any]) -> Callable[..., Any]:
+    """`create(region=..., service=..., state_credentials=...)` once per (region, service), under a
+    lock; moto's factory gives every task the same test keys, so one client serves them all."""
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def shared(region: str, service: str, state_credentials: Any = None) -> Any:
+        with lock:
+            if (region, service) not in clients:
+                clients[region, service] = create(
+                    region=region, service=service, state_credentials=state_credentials
+                )
+            return clients[region, service]
+
+    return shared
 
 
 def _arn_owner(function_name: str) -> tuple[str, str] | None:
