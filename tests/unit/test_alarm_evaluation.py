@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from local.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate
+from collector_core.catalogue import RUNNING_TASK
+from collector_core.insights import insights_query
+from local.alarm_evaluation import ALARM, INSUFFICIENT, OK, evaluate, evaluate_alarm
 from stacks.alarm_catalogue import AlarmSpec, Comparison, Missing
 
 START = datetime(2026, 11, 22, 2, 0, 0, tzinfo=UTC)
@@ -80,3 +82,39 @@ def test_windows_longer_than_the_run_are_not_judged() -> None:
     verdict = evaluate(alarm, [], START, START + timedelta(seconds=60))
     assert verdict.evaluations == 0 and verdict.state == "not evaluated"
     assert verdict.window_seconds == 180
+
+
+def test_monitoring_query_groups_by_source_account_and_cluster() -> None:
+    # given: the same cluster name in two source accounts, labelled as the OAM stand-in labels
+    # them, and a series with an extra dimension that SCHEMA(ns, ClusterName) must not match
+    query = insights_query("MAX", RUNNING_TASK, "HighResMetrics", by_account=True)
+    assert query.endswith("GROUP BY AWS.AccountId, ClusterName")
+    alarm = _alarm(
+        metric_name="RunningTask",
+        statistic="Maximum",
+        period=60,
+        comparison=Comparison.LESS,
+        threshold=4.0,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        query=query,
+    )
+    series = {
+        ("RunningTask", (("AWS.AccountId", "111111111111"), ("ClusterName", "batch"))): _series(
+            {0: 3, 30: 3}
+        ),
+        ("RunningTask", (("AWS.AccountId", "222222222222"), ("ClusterName", "batch"))): _series(
+            {0: 6, 30: 6}
+        ),
+        (
+            "RunningTask",
+            (("AWS.AccountId", "333333333333"), ("ClusterName", "batch"), ("Service", "x")),
+        ): _series({0: 1}),
+    }
+    # when
+    verdict = evaluate_alarm(alarm, series, START, START + timedelta(seconds=60))
+    # then: a contributor per account and cluster; only the one under the floor is in ALARM
+    assert sorted(verdict.contributors) == ["111111111111,batch", "222222222222,batch"]
+    assert verdict.contributors["111111111111,batch"].state == ALARM
+    assert verdict.contributors["222222222222,batch"].state == OK
+    assert verdict.state == ALARM
