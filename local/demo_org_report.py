@@ -31,7 +31,9 @@ def cluster_rows(result: OrganizationResult) -> list[tuple[str, str, int, dict[s
 
 
 def samples_by_account(result: OrganizationResult) -> dict[str, list[str]]:
-    """`collector n/expected` per account: the seconds that got a sample (SampleDelay points)."""
+    """`collector n/expected` per account: the seconds that got a sample (SampleDelay points), and
+    how many of them wrote no counts (an API call failed: CollectorErrors; started too late:
+    SamplesDropped), so a cluster row with fewer samples than its collector's is explained."""
     seconds = (result.end - result.start).total_seconds()
     landed: dict[str, list[str]] = defaultdict(list)
     for (name, dims), points in sorted(result.series.items()):
@@ -39,8 +41,22 @@ def samples_by_account(result: OrganizationResult) -> dict[str, list[str]]:
         if name == cat.SAMPLE_DELAY.name and ACCOUNT_LABEL in labels:
             collector = labels.get("Collector", "?")
             expected = int(seconds / result.sample_periods.get(collector, 1))
-            landed[labels[ACCOUNT_LABEL]].append(f"{collector} {len(points)}/{expected}")
+            shortfall = [
+                f"{count} {what}"
+                for metric, what in (
+                    (cat.COLLECTOR_ERRORS, "with an API error"),
+                    (cat.SAMPLES_DROPPED, "dropped late"),
+                )
+                if (count := _seconds_above_zero(result, metric.name, labels))
+            ]
+            extra = f" ({', '.join(shortfall)})" if shortfall else ""
+            landed[labels[ACCOUNT_LABEL]].append(f"{collector} {len(points)}/{expected}{extra}")
     return landed
+
+
+def _seconds_above_zero(result: OrganizationResult, metric: str, labels: dict[str, str]) -> int:
+    key = (metric, tuple(sorted(labels.items())))
+    return sum(1 for _, value in result.series.get(key, []) if value > 0)
 
 
 def instance_states(result: OrganizationResult) -> dict[str, str]:
