@@ -15,7 +15,7 @@ CDK := $(CURDIR)/node_modules/.bin/cdk
 CDK_FLAGS := --no-notices --no-version-reporting
 CDK_OUT ?= cdk.out
 
-.PHONY: setup test lint unit demo synth deploy diff bench cost clean lock
+.PHONY: setup test lint unit demo synth deploy deploy-monitoring deploy-stackset diff bench cost clean lock
 
 setup: .stamp-python .stamp-node .stamp-checkov
 
@@ -61,9 +61,19 @@ synth: setup
 	  $(CDK) synth $(CDK_FLAGS) --quiet -o $(CDK_OUT) $(SYNTH_ARGS)
 	@$(BIN)/python -m synthesis.synth_summary --outdir $(CDK_OUT)
 
-## deploy: cdk deploy every configured target (uses your AWS credentials)
+## deploy: cdk deploy every configured target (uses your AWS credentials); refuses an organization config
 deploy: setup
+	@$(BIN)/python -m synthesis.deploy_guard $(DEPLOY_ARGS)
 	$(CDK) deploy $(CDK_FLAGS) --all $(DEPLOY_ARGS)
+
+## deploy-monitoring: organization mode, step 1, with the monitoring account's credentials
+deploy-monitoring: setup
+	$(CDK) deploy $(CDK_FLAGS) 'HighResMetricsMonitoring-*' $(DEPLOY_ARGS)
+
+## deploy-stackset: organization mode, step 2, with the management account's (or delegated administrator's)
+deploy-stackset: setup
+	$(CDK) deploy $(CDK_FLAGS) 'HighResMetricsAssets-*' $(DEPLOY_ARGS)
+	$(CDK) deploy $(CDK_FLAGS) --exclusively HighResMetricsStackSet $(DEPLOY_ARGS)
 
 diff: setup
 	$(CDK) diff $(CDK_FLAGS) --all
