@@ -204,9 +204,8 @@ def _scenario(account: DemoAccount) -> list[Change]:
 
     def snapshot_fails() -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        account.aws.emit_event(snapshot_failed_event(volume, now))
+        account.aws.emit_event(snapshot_failed_event(volume, now), at)
 
-    # A StackSet member has no snapshot rule of its own: nothing there would notice the failure.
     snapshot = [
         Change(
             SNAPSHOT_FAILURE_SECOND,

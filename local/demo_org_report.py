@@ -1,7 +1,8 @@
 """What `make demo DEMO_ARGS="--organization N"` shows: the organization's accounts, then the
 monitoring account's view of every member (per account and cluster: samples and counts; per
 account: the EC2/EBS states and the samples each collector wrote), which organization alarms would
-fire, and the member accounts' own alarms that would page the central topic."""
+fire, the member accounts' own alarms that would page the central topic, and the snapshot
+notifications their rules published there."""
 
 from __future__ import annotations
 
@@ -136,3 +137,6 @@ def report_organization(result: OrganizationResult, console: Any) -> None:
         console.print(
             f"{account}'s own alarms that would page the central topic: {', '.join(paged) or 'none'}"
         )
+    for account in org.members:
+        for message in result.notifications.get(account, []):
+            console.print(f"{account}'s snapshot rule published to the central topic: {message}")

@@ -69,6 +69,8 @@ class OrganizationResult:
     copied: int  # data points the OAM stand-in copied
     skipped: dict[str, str]  # monitoring template resource type -> why it was not created
     sample_periods: dict[str, int] = field(default_factory=dict)  # collector -> seconds
+    # member -> what its snapshot rule published to the central topic
+    notifications: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_organization(members: int, minutes: int, outdir: Path, progress: Any) -> OrganizationResult:
@@ -172,6 +174,7 @@ def run_organization(members: int, minutes: int, outdir: Path, progress: Any) ->
         copied,
         watch.skipped,
         sample_periods(member),
+        {a: list(aws.accounts[a].notifications) for a in org.members},
     )
 
 

@@ -9,11 +9,10 @@ from typing import Any
 
 from aws_cdk import Aws, CfnMapping, Stack
 from aws_cdk import aws_oam as oam
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.config_model import STACK_NAME_PREFIX, DeploymentConfig
-from stacks.constructs.central_topic_construct import central_topic_arn
+from stacks.constructs.central_topic_construct import import_central_topic
 from stacks.constructs.pipeline_construct import HighResPipeline
 
 SINK_MAPPING = "MonitoringSinks"
@@ -39,11 +38,9 @@ class MemberStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, analytics_reporting=False, **kwargs)
-        # The topic of the member's own region in the monitoring account (an alarm pages a topic of
-        # its own region only); its name is fixed, so the ARN is known without a lookup.
-        central = sns.Topic.from_topic_arn(
-            self, "CentralAlarmTopic", central_topic_arn(Aws.REGION, monitoring_account, Aws.PARTITION)
-        )
+        # The topic of the member's own region in the monitoring account; its name is fixed, so
+        # the ARN is known without a lookup.
+        central = import_central_topic(self, "CentralAlarmTopic", monitoring_account)
         self.pipeline = HighResPipeline(
             self, "Default", config=config, name_prefix=STACK_NAME_PREFIX, central_topic=central
         )

@@ -33,6 +33,7 @@ class EmulatedAccount:
     volume_statuses: dict[str, str] = field(default_factory=dict)  # volume id -> status; absent = ok
     topic_arn: str = ""  # the alarm topic, once deployed
     snapshot_rule: dict[str, Any] | None = None  # the synthesized snapshot rule, once deployed
+    snapshot_topic_arn: str = ""  # its target: the alarm topic, or a member's central topic
     notifications: list[str] = field(default_factory=list)  # messages the snapshot rule published
     events: EventBus = field(default_factory=EventBus)
     # Keys of an assumed role in this account; None: moto's default account's test credentials.

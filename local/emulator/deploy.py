@@ -70,6 +70,8 @@ def deploy(account: EmulatedAccount, runtime: LambdaRuntime, synthesized: Synthe
     account.snapshot_rule = synthesized.snapshot_rule
     if synthesized.resources("AWS::SNS::Topic"):  # a StackSet member pages the central topic instead
         account.topic_arn = account.client("sns").create_topic(Name="alarms")["TopicArn"]
+    if account.snapshot_rule is not None:
+        account.snapshot_topic_arn = _rule_target_arn(account, account.snapshot_rule["target"])
     handlers = {lid: spec.handler for lid, spec in synthesized.functions.items()}
     return Deployment(
         state_machine_arn,
@@ -96,6 +98,7 @@ MONITORING_SKIPPED = {
     "AWS::Oam::Sink": "moto has no OAM; the stand-in copies the members' metrics instead",
     "AWS::CloudWatch::Dashboard": "a picture for the console; the demo prints the view instead",
     "AWS::SNS::TopicPolicy": "moto does not enforce resource policies (the policy tests prove them)",
+    "AWS::KMS::Alias": "only the members' role policies name the key by it, and moto enforces no policy",
 }
 
 
@@ -120,6 +123,25 @@ def deploy_monitoring(
         [alarm.name for alarm in synthesized.alarms if alarm.namespace == namespace],
         {kind: why for kind, why in MONITORING_SKIPPED.items() if kind in present},
     )
+
+
+def _rule_target_arn(account: EmulatedAccount, target: Any) -> str:
+    """The topic a rule's target names: the stack's own (a Ref to it), or one named by ARN with
+    pseudo parameters in it (a StackSet member's central topic in the monitoring account)."""
+    if isinstance(target, dict) and "Ref" in target:
+        return account.topic_arn
+    pseudo = {
+        "AWS::Partition": "aws",
+        "AWS::Region": account.region,
+        "AWS::AccountId": account.account_id,
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    if isinstance(target, dict) and "Fn::Join" in target:
+        separator, parts = target["Fn::Join"]
+        return str(separator).join(pseudo[p["Ref"]] if isinstance(p, dict) else str(p) for p in parts)
+    if isinstance(target, str):
+        return target
+    raise ValueError(f"the snapshot rule's target {target!r} is neither a Ref nor an ARN")
 
 
 def _create_functions(

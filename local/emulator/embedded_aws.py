@@ -153,14 +153,22 @@ class EmbeddedAws:
         report: dict[str, Any] = json.loads(answer["Payload"].read() or b"null")
         return report
 
-    def emit_event(self, event: dict[str, Any]) -> str | None:
-        """What EventBridge does with `event` on the default bus for the snapshot rule: the message
-        published to the alarm topic, or None when the rule does not match (or is not deployed)."""
-        message = rule_message(self.account.snapshot_rule, event)
+    def emit_event(self, event: dict[str, Any], account_id: str | None = None) -> str | None:
+        """What EventBridge does with `event` on the default bus of `account_id` (the default
+        account's without) for the snapshot rule: the message published to the rule's topic, or
+        None when the rule does not match (or is not deployed). A StackSet member's rule targets the
+        central topic: published there, in the monitoring account, as its role would."""
+        account = self.accounts[account_id or self.account.account_id]
+        message = rule_message(account.snapshot_rule, event)
         if message is None:
             return None
-        self.client("sns").publish(TopicArn=self.account.topic_arn, Message=message)
-        self.account.notifications.append(message)
+        owner = self.accounts.get(account.snapshot_topic_arn.split(":")[4])
+        if owner is None:
+            raise KeyError(
+                f"the snapshot rule's topic {account.snapshot_topic_arn} is in no emulated account"
+            )
+        owner.client("sns").publish(TopicArn=account.snapshot_topic_arn, Message=message)
+        account.notifications.append(message)
         return message
 
     def start_minute(self, deployment: Deployment, synthesized: Synthesized, scheduled: datetime) -> str:

@@ -6,23 +6,22 @@ ids, so the resources keep the ids they had as the stack's own children. Any oth
 StackSet member, a user's own app) can hold it the same way.
 
 A StackSet member passes `central_topic`, the organization's topic in the monitoring account: its
-alarms page there, and the parts whose only reader is a person of this account go (the account's
-own topic, key and subscriptions, the dashboard: the monitoring account has the organization's;
-the fleet alarms: the monitoring account's query alarms watch every account's clusters),
-as do the snapshot notifications (an EventBridge rule can only target a topic of another account
-through a role of its own in every member; not built).
+alarms and snapshot notifications page there, and the parts whose only reader is a person of this
+account go (the account's own topic, key and subscriptions, the dashboard: the monitoring account
+has the organization's; the fleet alarms: the monitoring account's query alarms watch every
+account's clusters).
 """
 
 from __future__ import annotations
 
 from aws_cdk import Aws, Stack, Token
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from collector_core.catalogue import Collector
 from stacks.alarm_catalogue import AwsMetricRefs, all_alarms
 from stacks.config_model import DeploymentConfig
 from stacks.constructs.alarms_construct import Alarms
+from stacks.constructs.central_topic_construct import CentralTopicRef
 from stacks.constructs.collectors_construct import CollectorFunctions
 from stacks.constructs.dashboard_construct import Dashboard
 from stacks.constructs.ec2_state_events_construct import Ec2StateEvents
@@ -43,7 +42,7 @@ class HighResPipeline(Construct):
         *,
         config: DeploymentConfig,
         name_prefix: str,
-        central_topic: sns.ITopic | None = None,
+        central_topic: CentralTopicRef | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         factory = FunctionFactory(self, config)
@@ -77,20 +76,21 @@ class HighResPipeline(Construct):
             specs=self.alarm_specs,
             name_prefix=name_prefix,
             emails=config.notification_emails,
-            central_topic=central_topic,
+            central_topic=central_topic.topic if central_topic is not None else None,
         )
         self.dashboard: Dashboard | None = None
         self.dashboard_name: str | None = None
-        if self.alarms.key is None:
-            return
         if config.snapshot_notifications != "off" and Collector.EC2_EBS_STATE in config.collectors:
             self.snapshots = SnapshotNotifications(
                 self,
                 "SnapshotNotifications",
                 results=config.snapshot_notifications,
-                topic=self.alarms.topic,
+                topic=self.alarms.topic if central_topic is None else None,
                 key=self.alarms.key,
+                central=central_topic,
             )
+        if central_topic is not None:
+            return
         self.dashboard_name = dashboard_name(Stack.of(self), name_prefix)
         self.dashboard = Dashboard(
             self,

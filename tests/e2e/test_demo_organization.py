@@ -83,6 +83,20 @@ def test_e2e_organization_demo_fires_the_organization_alarm_per_account_and_clus
     assert "OrgTasksStuckPending:" not in output  # web's pending tasks drained within the minute
 
 
+def test_e2e_organization_demo_pages_the_central_topic_with_the_first_members_failed_snapshot(
+    organization_run: subprocess.CompletedProcess[str],
+) -> None:
+    output = " ".join(organization_run.stdout.split())
+    first, _ = _members(organization_run.stdout)
+    # the scenario's snapshot fails in the first member only; its rule publishes to the topic of
+    # the monitoring account (the emulator raises if that topic is not there)
+    notices = re.findall(
+        r"(\d{12})'s snapshot rule published to the central topic: EBS createSnapshot failed", output
+    )
+    assert notices == [first], output[-3000:]
+    assert "cause: The KMS key is disabled" in output
+
+
 def test_e2e_organization_demo_names_its_oam_stand_in(
     organization_run: subprocess.CompletedProcess[str],
 ) -> None:

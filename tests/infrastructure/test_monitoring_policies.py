@@ -3,6 +3,9 @@
 1. member alarm -> central topic: CloudWatch of an organization account may publish (the topic
    policy) and use the topic's key (the key policy); CloudWatch of an account outside the
    organization may not, nor anything else;
+1b. member snapshot rule -> central topic: the snapshot notice role of an organization account
+   (EventBridge's execution role) may publish and use the key through SNS; a role of another name
+   or region, or of an account outside the organization, may not;
 2. member -> sink: only principals of the organization may create or update a link, and only one
    that shares metrics (a link asking for log groups too is refused).
 """
@@ -13,7 +16,11 @@ from typing import Any
 
 import pytest
 
-from stacks.constructs.central_topic_construct import central_topic_arn
+from stacks.constructs.central_topic_construct import (
+    CENTRAL_KEY_ALIAS,
+    central_topic_arn,
+    snapshot_notice_role_name,
+)
 from stacks.constructs.org_sink_construct import METRICS
 from tests.support.monitoring import (
     MEMBER_ACCOUNT,
@@ -76,14 +83,16 @@ def publish(resolver: TemplateResolver, context: dict[str, Any], who: Principal 
     return evaluate(statements, Request("sns:Publish", topic_arn, who, context), resource_policy=True)
 
 
-def use_key(resolver: TemplateResolver, action: str, context: dict[str, Any]) -> Decision:
+def use_key(
+    resolver: TemplateResolver, action: str, context: dict[str, Any], who: Principal = CLOUDWATCH
+) -> Decision:
     topic = resolver.resources("AWS::SNS::Topic")[
         resolver.logical_id_of("AWS::SNS::Topic", _topic_arn(resolver))
     ]
     key_arn = resolver.resolve(topic["KmsMasterKeyId"])
     key = resolver.resources("AWS::KMS::Key")[resolver.logical_id_of("AWS::KMS::Key", key_arn, "Arn")]
     statements = resolver.resolve(key["KeyPolicy"])["Statement"]
-    return evaluate(statements, Request(action, key_arn, CLOUDWATCH, context), resource_policy=True)
+    return evaluate(statements, Request(action, key_arn, who, context), resource_policy=True)
 
 
 # --- 1. alarm -> central topic -> topic policy and key policy ---------------------------------
@@ -143,6 +152,80 @@ def test_monitoring_own_alarms_notify_the_central_topic(resolver: TemplateResolv
         )
         assert publish(resolver, context) is Decision.ALLOW, logical_id
         assert use_key(resolver, "kms:GenerateDataKey", context) is Decision.ALLOW, logical_id
+
+
+# --- 1b. member snapshot rule -> its named role -> central topic and key ----------------------
+
+
+def _notice_role(account: str, name: str | None = None) -> Principal:
+    return Principal(arn=f"arn:aws:iam::{account}:role/{name or snapshot_notice_role_name(REGION)}")
+
+
+def _role_context(
+    who: Principal, org_id: str | None, via: str | None = f"sns.{REGION}.amazonaws.com"
+) -> dict[str, Any]:
+    """What a role's request carries: its ARN, its account's organization, TLS, and (for the KMS
+    call SNS makes on its behalf) the service it came through."""
+    context: dict[str, Any] = {"aws:PrincipalArn": who.arn, "aws:SecureTransport": True}
+    if org_id is not None:
+        context["aws:PrincipalOrgID"] = org_id
+    if via is not None:
+        context["kms:ViaService"] = via
+    return context
+
+
+def test_monitoring_organization_snapshot_notice_roles_may_publish_and_use_the_key(
+    resolver: TemplateResolver,
+) -> None:
+    for account in (MEMBER_ACCOUNT, MONITORING_ACCOUNT):
+        role = _notice_role(account)
+        context = _role_context(role, ORGANIZATION_ID)
+        assert publish(resolver, context, role) is Decision.ALLOW, account
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            assert use_key(resolver, action, context, role) is Decision.ALLOW, (account, action)
+
+
+@pytest.mark.parametrize(
+    ("account", "name", "org_id"),
+    [
+        (OUTSIDE_ACCOUNT, None, OUTSIDE_ORGANIZATION_ID),
+        (OUTSIDE_ACCOUNT, None, None),
+        (MEMBER_ACCOUNT, "anything", ORGANIZATION_ID),
+        (MEMBER_ACCOUNT, snapshot_notice_role_name("us-east-1"), ORGANIZATION_ID),
+    ],
+    ids=["another-organization", "no-organization", "another-role", "another-regions-role"],
+)
+def test_monitoring_other_roles_may_neither_publish_nor_use_the_key(
+    resolver: TemplateResolver, account: str, name: str | None, org_id: str | None
+) -> None:
+    role = _notice_role(account, name)
+    context = _role_context(role, org_id)
+    assert publish(resolver, context, role) is Decision.IMPLICIT_DENY
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert use_key(resolver, action, context, role) is Decision.IMPLICIT_DENY, action
+
+
+def test_monitoring_snapshot_notice_role_uses_the_key_through_sns_only_and_over_tls(
+    resolver: TemplateResolver,
+) -> None:
+    role = _notice_role(MEMBER_ACCOUNT)
+    for via in (None, f"s3.{REGION}.amazonaws.com"):
+        context = _role_context(role, ORGANIZATION_ID, via)
+        assert use_key(resolver, "kms:Decrypt", context, role) is Decision.IMPLICIT_DENY, via
+    plain_http = _role_context(role, ORGANIZATION_ID) | {"aws:SecureTransport": False}
+    assert publish(resolver, plain_http, role) is Decision.EXPLICIT_DENY
+    assert use_key(resolver, "kms:CreateGrant", _role_context(role, ORGANIZATION_ID), role) is (
+        Decision.IMPLICIT_DENY
+    )
+
+
+def test_monitoring_key_has_the_alias_a_members_role_policy_names(resolver: TemplateResolver) -> None:
+    ((_, alias),) = resolver.resources("AWS::KMS::Alias").items()
+    topic = resolver.resources("AWS::SNS::Topic")[
+        resolver.logical_id_of("AWS::SNS::Topic", _topic_arn(resolver))
+    ]
+    assert alias["AliasName"] == CENTRAL_KEY_ALIAS
+    assert resolver.resolve(alias["TargetKeyId"]) == resolver.resolve(topic["KmsMasterKeyId"])
 
 
 # --- 2. member -> sink ------------------------------------------------------------------------

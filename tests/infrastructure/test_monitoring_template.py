@@ -173,4 +173,6 @@ def test_monitoring_template_passes_checkov(monitoring: SynthResult, tmp_path: P
     report = _checkov(path)
     assert report["summary"]["parsing_errors"] == 0
     assert report["results"]["failed_checks"] == []
-    assert report["summary"]["passed"] >= 3, "checkov ran its SNS and KMS checks"
+    assert report["summary"]["passed"] >= 2, "checkov ran its SNS and KMS checks"
+    # the key admits the members' snapshot notice roles by organization and name, not by account
+    assert {c["check_id"] for c in report["results"]["skipped_checks"]} == {"CKV_AWS_33"}

@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from stacks.config_model import ConfigError
-from stacks.constructs.central_topic_construct import CENTRAL_TOPIC_NAME
+from stacks.constructs.central_topic_construct import (
+    CENTRAL_KEY_ALIAS,
+    CENTRAL_TOPIC_NAME,
+    snapshot_notice_role_name,
+)
 from stacks.deployment_config import parse_config
 from stacks.organization_app import capabilities
 from stacks.organization_config import asset_bucket_name
@@ -100,7 +104,9 @@ def test_stackset_is_service_managed_auto_deployed_to_the_ous_but_the_monitoring
         "MaxConcurrentPercentage": 25,
         "FailureTolerancePercentage": 10,
     }
-    assert props["CallAs"] == "SELF" and props["Capabilities"] == ["CAPABILITY_IAM"]
+    # NAMED_IAM: the snapshot notice role has the name the central topic's policy admits
+    assert props["CallAs"] == "SELF"
+    assert props["Capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
     assert props["ManagedExecution"] == {"Active": True}
     url = TemplateResolver({"Resources": {}}, region="eu-west-1").resolve(props["TemplateURL"])
     assert url.startswith(f"https://{asset_bucket_name(ORG_ID, 'eu-west-1')}.s3.eu-west-1.amazonaws.com/")
@@ -132,7 +138,7 @@ def test_stackset_deploy_uploads_member_code_and_template_to_every_regions_bucke
 
 
 # What a member leaves to the monitoring account: its own topic, key and their policies, the
-# subscriptions, the dashboard, and the snapshot rule that targets the topic.
+# subscriptions and the dashboard.
 _LEFT_TO_MONITORING = {
     "AWS::SNS::Topic",
     "AWS::SNS::TopicPolicy",
@@ -154,16 +160,92 @@ def test_member_template_is_the_single_account_pipeline_paging_the_central_topic
         lid: r["Type"]
         for lid, r in single["Resources"].items()
         if r["Type"] not in _LEFT_TO_MONITORING
-        and not lid.startswith("SnapshotNotifications")
         and "Metrics" not in r["Properties"]  # a Metrics Insights alarm
     }
     assert any("Metrics" in r["Properties"] for r in _resources(single, "AWS::CloudWatch::Alarm"))
-    assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid != "MonitoringLink"} == kept
+    added = {"MonitoringLink", *_snapshot_publisher_ids(member)}
+    assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid not in added} == kept
     types_ = Counter(r["Type"] for r in member["Resources"].values())
     assert types_["AWS::Lambda::Function"] >= 2 and types_["AWS::StepFunctions::StateMachine"] == 1
     assert types_["AWS::CloudWatch::Alarm"] > 5 and types_["AWS::Oam::Link"] == 1
     assert not set(types_) & _LEFT_TO_MONITORING
     assert "Rules" not in member and "BootstrapVersion" not in member.get("Parameters", {})
+
+
+def _snapshot_publisher_ids(member: dict[str, Any]) -> set[str]:
+    """The snapshot rule's role for the central topic and its policy: what a member adds to it."""
+    (role_id,) = [
+        lid
+        for lid, r in member["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
+    ]
+    policies = {
+        lid
+        for lid, r in member["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+    }
+    return {role_id, *policies}
+
+
+def _snapshot_rule(member: dict[str, Any]) -> dict[str, Any]:
+    (rule,) = [r for r in _resources(member, "AWS::Events::Rule") if "EventPattern" in r["Properties"]]
+    return rule
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
+def test_member_snapshot_notices_reach_the_central_topic_through_their_named_role(
+    assembly: Path, region: str
+) -> None:
+    member = _template(assembly, "member/HighResMetricsMember")
+    resolver = TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+    (target,) = _snapshot_rule(member)["Properties"]["Targets"]
+    topic_arn = f"arn:aws:sns:{region}:{MONITORING}:{CENTRAL_TOPIC_NAME}"
+    assert resolver.resolve(target["Arn"]) == topic_arn
+    role_id = resolver.logical_id_of("AWS::IAM::Role", resolver.resolve(target["RoleArn"]), "Arn")
+    # the name the central topic's and key's policies admit, one per region of the account
+    assert resolver.resolve(resolver.resources("AWS::IAM::Role")[role_id]["RoleName"]) == (
+        snapshot_notice_role_name(region)
+    )
+
+    # EventBridge of this account, and nobody else, may assume it
+    role_arn = resolver.get_att(role_id, "Arn")
+    # a trust policy names no Resource: it is the role's own resource policy
+    trust = [{"Resource": role_arn, **s} for s in resolver.trust_statements(role_id)]
+    events_of = {
+        account: Request(
+            "sts:AssumeRole",
+            role_arn,
+            Principal(service="events.amazonaws.com"),
+            {"aws:SourceAccount": account},
+        )
+        for account in (MEMBER_ACCOUNT, "999988887777")
+    }
+    assert evaluate(trust, events_of[MEMBER_ACCOUNT], resource_policy=True) is Decision.ALLOW
+    assert evaluate(trust, events_of["999988887777"], resource_policy=True) is Decision.IMPLICIT_DENY
+
+    # it may publish to that one topic, and use the key under the central alias, through SNS only
+    statements = resolver.role_statements(role_id)
+    key_arn = f"arn:aws:kms:{region}:{MONITORING}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    through_sns = {
+        "kms:ViaService": f"sns.{region}.amazonaws.com",
+        "kms:ResourceAliases": [CENTRAL_KEY_ALIAS],
+    }
+
+    def decide(action: str, resource: str, context: dict[str, Any] | None = None) -> Decision:
+        return evaluate(statements, Request(action, resource, context=context or {}), resource_policy=False)
+
+    assert decide("sns:Publish", topic_arn) is Decision.ALLOW
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert decide(action, key_arn, through_sns) is Decision.ALLOW, action
+    assert decide("sns:Publish", topic_arn.replace(CENTRAL_TOPIC_NAME, "another-topic")) is not Decision.ALLOW
+    assert decide("sns:Publish", topic_arn.replace(MONITORING, MEMBER_ACCOUNT)) is not Decision.ALLOW
+    assert decide(
+        "kms:GenerateDataKey", key_arn, {**through_sns, "kms:ResourceAliases": ["alias/other"]}
+    ) is not (Decision.ALLOW)
+    assert decide(
+        "kms:Decrypt", key_arn, {**through_sns, "kms:ViaService": f"s3.{region}.amazonaws.com"}
+    ) is not (Decision.ALLOW)
+    assert decide("kms:CreateGrant", key_arn, through_sns) is not Decision.ALLOW
 
 
 @pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
