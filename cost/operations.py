@@ -39,7 +39,9 @@ def fleet_rule_and_board_items(synthesized: Synthesized, options: Options) -> li
                 0,
                 "events",
                 0.0,
-                "AWS service events on the default bus are free; SNS publishes only on a snapshot result",
+                "AWS service events on the default bus are free (a StackSet member's, delivered to the "
+                "central topic of another account, cost cents per million); SNS publishes only on a "
+                "snapshot result",
             )
         )
     if options.board_hours_per_day:

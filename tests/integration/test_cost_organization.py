@@ -53,7 +53,7 @@ def test_org_cost_member_is_the_single_stack_less_exactly_what_it_no_longer_has(
     assert ten.single.total_usd_per_day - ten.member.total_usd_per_day == pytest.approx(
         sum(single[name].usd_per_day for name in gone)
     )
-    # what only one of them has is free: the snapshot rule (single) and the OAM link (member)
+    # what only one of them has is free: the OAM link and the snapshot rule's role (member)
     assert sum(i.usd_per_day for n, i in single.items() if n not in member and n not in gone) == 0
     assert sum(i.usd_per_day for n, i in member.items() if n not in single) == 0
     assert ten.member.total_usd_per_day < ten.single.total_usd_per_day
