@@ -38,6 +38,8 @@ class AwsMetricRefs:
     event_function_name: str | None = None
     reconcile_function_name: str | None = None
     event_failures_queue_name: str | None = None
+    # A StackSet member's snapshot rule: its deliveries cross into the monitoring account.
+    cross_account_notice_rule_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,30 @@ def pipeline_alarms(config: DeploymentConfig, refs: AwsMetricRefs) -> list[Alarm
             ),
         )
     )
+    if refs.cross_account_notice_rule_name is not None:
+        specs.append(_notices_undelivered(refs.cross_account_notice_rule_name))
     return specs
+
+
+def _notices_undelivered(rule_name: str) -> AlarmSpec:
+    """A member's snapshot notices go to another account's topic under another account's key, a
+    path only policies hold together (the role, the topic's, the key's); when one of them refuses,
+    the notice is lost without a trace but this: the alarm itself pages through CloudWatch's own
+    path to the topic, which does not depend on the role."""
+    return on_aws_metric(
+        alarm_id="SnapshotNoticesUndelivered",
+        metric=aws.FAILED_INVOCATIONS,
+        resource=rule_name,
+        period=STANDARD_PERIOD,
+        periods=1,
+        summary="EventBridge could not deliver an EBS snapshot notification to the organization's topic.",
+        runbook=(
+            "The rule's role, or the central topic's or key's policy, refused it: CloudTrail shows the "
+            "refused sns:Publish or kms:GenerateDataKey by the rule's role; deploy the monitoring stack "
+            "of this region, then update the StackSet. Meanwhile list failed snapshots: aws ec2 "
+            "describe-snapshots --owner-ids self --filters Name=status,Values=error."
+        ),
+    )
 
 
 def _reconcile_repairs(config: DeploymentConfig) -> AlarmSpec:

@@ -59,6 +59,13 @@ class HighResPipeline(Construct):
             state_table=self.state_events.table if self.state_events else None,
         )
         self.sampler = Sampler(self, "Sampler", config=config, functions=self.collectors.functions)
+        notices = config.snapshot_notifications != "off" and Collector.EC2_EBS_STATE in config.collectors
+        self.snapshots: SnapshotNotifications | None = None
+        if notices and central_topic is not None:
+            # Before the alarms: one of them watches this rule's deliveries to the other account.
+            self.snapshots = SnapshotNotifications(
+                self, "SnapshotNotifications", results=config.snapshot_notifications, central=central_topic
+            )
         refs = AwsMetricRefs(
             state_machine_arn=self.sampler.state_machine.state_machine_arn,
             function_names={c: f.function_name for c, f in self.collectors.functions.items()},
@@ -68,6 +75,7 @@ class HighResPipeline(Construct):
                 self.state_events.reconcile_function.function_name if self.state_events else None
             ),
             event_failures_queue_name=self.state_events.failures.queue_name if self.state_events else None,
+            cross_account_notice_rule_name=self.snapshots.rule.rule_name if self.snapshots else None,
         )
         self.alarm_specs = all_alarms(config, refs, fleet=central_topic is None)
         self.alarms = Alarms(
@@ -80,17 +88,16 @@ class HighResPipeline(Construct):
         )
         self.dashboard: Dashboard | None = None
         self.dashboard_name: str | None = None
-        if config.snapshot_notifications != "off" and Collector.EC2_EBS_STATE in config.collectors:
+        if central_topic is not None:
+            return
+        if notices and self.alarms.key is not None:
             self.snapshots = SnapshotNotifications(
                 self,
                 "SnapshotNotifications",
                 results=config.snapshot_notifications,
-                topic=self.alarms.topic if central_topic is None else None,
+                topic=self.alarms.topic,
                 key=self.alarms.key,
-                central=central_topic,
             )
-        if central_topic is not None:
-            return
         self.dashboard_name = dashboard_name(Stack.of(self), name_prefix)
         self.dashboard = Dashboard(
             self,

@@ -163,7 +163,7 @@ def test_member_template_is_the_single_account_pipeline_paging_the_central_topic
         and "Metrics" not in r["Properties"]  # a Metrics Insights alarm
     }
     assert any("Metrics" in r["Properties"] for r in _resources(single, "AWS::CloudWatch::Alarm"))
-    added = {"MonitoringLink", *_snapshot_publisher_ids(member)}
+    added = {"MonitoringLink", *_snapshot_publisher_ids(member), _undelivered_alarm_id(member)}
     assert {lid: r["Type"] for lid, r in member["Resources"].items() if lid not in added} == kept
     types_ = Counter(r["Type"] for r in member["Resources"].values())
     assert types_["AWS::Lambda::Function"] >= 2 and types_["AWS::StepFunctions::StateMachine"] == 1
@@ -185,6 +185,33 @@ def _snapshot_publisher_ids(member: dict[str, Any]) -> set[str]:
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
     }
     return {role_id, *policies}
+
+
+def _undelivered_alarm_id(member: dict[str, Any]) -> str:
+    (lid,) = [str(lid) for lid in member["Resources"] if "SnapshotNoticesUndelivered" in lid]
+    return lid
+
+
+def test_member_pages_when_a_snapshot_notice_cannot_cross_to_the_central_topic(assembly: Path) -> None:
+    # the role, topic and key policies hold this path together; when one refuses, the rule's
+    # FailedInvocations is the only trace, and the alarm on it pages through CloudWatch's own path
+    member = _template(assembly, "member/HighResMetricsMember")
+    (rule_id,) = [lid for lid, r in member["Resources"].items() if "EventPattern" in r.get("Properties", {})]
+    alarm = member["Resources"][_undelivered_alarm_id(member)]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/Events",
+        "FailedInvocations",
+        "Sum",
+    )
+    assert alarm["Dimensions"] == [{"Name": "RuleName", "Value": {"Ref": rule_id}}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+        "notBreaching",
+    )
+    # a single-account stack's rule publishes to its own topic, a path the policy tests prove
+    single = _template(assembly, "HighResMetrics")
+    assert not [lid for lid in single["Resources"] if "SnapshotNoticesUndelivered" in lid]
 
 
 def _snapshot_rule(member: dict[str, Any]) -> dict[str, Any]:

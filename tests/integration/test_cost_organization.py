@@ -42,16 +42,21 @@ def test_org_cost_member_is_the_single_stack_less_exactly_what_it_no_longer_has(
 ) -> None:
     member, single = _by_name(ten.member), _by_name(ten.single)
     gone = {"CloudWatch dashboard", "KMS key (alarm topic)", "CloudWatch Metrics Insights alarms"}
+    alarms = "CloudWatch alarms"
+    one_more_alarm = pricing.ALARM_STANDARD_MONTH.usd * 12 / 365  # SnapshotNoticesUndelivered, a day
 
     # the member template has no dashboard, no key and no fleet alarm (the monitoring account's
-    # query alarms watch its clusters); everything else it runs costs the same
+    # query alarms watch its clusters) and one standard alarm more (its snapshot notices'
+    # delivery to the monitoring account); everything else it runs costs the same
     assert not templates.member.resources("AWS::CloudWatch::Dashboard")
     assert not templates.member.resources("AWS::KMS::Key")
     assert all(member[name].usd_per_day == 0 for name in gone if name in member)
-    for name in set(member) & set(single) - gone:
+    assert member[alarms].quantity_per_day == single[alarms].quantity_per_day + 1
+    assert member[alarms].usd_per_day == pytest.approx(single[alarms].usd_per_day + one_more_alarm)
+    for name in set(member) & set(single) - gone - {alarms}:
         assert member[name].usd_per_day == pytest.approx(single[name].usd_per_day), name
     assert ten.single.total_usd_per_day - ten.member.total_usd_per_day == pytest.approx(
-        sum(single[name].usd_per_day for name in gone)
+        sum(single[name].usd_per_day for name in gone) - one_more_alarm
     )
     # what only one of them has is free: the OAM link and the snapshot rule's role (member)
     assert sum(i.usd_per_day for n, i in single.items() if n not in member and n not in gone) == 0
