@@ -104,6 +104,9 @@ class SnapshotNotifications(Construct):
             ),
             targets=[cast(events.IRuleTarget, _TopicWithMessage(destination, message, self.role))],
         )
+        if self.role is not None:
+            # The role's policy exists before the rule can deliver its first notice with it.
+            self.rule.node.add_dependency(self.role)
         if topic is None or key is None:
             return  # the central topic's and key's own policies admit the role
         # Exactly this rule may publish: EventBridge sends the rule's ARN as aws:SourceArn

@@ -99,6 +99,15 @@ def test_policy_paths_the_snapshot_rule_and_no_other_may_publish(default: SynthR
     assert _publish(resolver, rule_arn, **{"aws:SecureTransport": False}) is not Decision.ALLOW
 
 
+def test_single_account_rule_publishes_to_its_own_topic_without_a_role(default: SynthResult) -> None:
+    # only a StackSet member's rule crosses accounts and needs an execution role (and a named one)
+    resolver = resolver_for(default)
+    (target,) = resolver.resources("AWS::Events::Rule")[_snapshot_rule_id(resolver)]["Targets"]
+    assert "RoleArn" not in target and set(target["Arn"]) == {"Ref"}
+    assert not [r for r in resolver.resources("AWS::IAM::Role").values() if "RoleName" in r]
+    assert _snapshot_rule_id(resolver).startswith("SnapshotNotificationsRule")
+
+
 def test_policy_paths_eventbridge_may_use_the_topic_key(default: SynthResult) -> None:
     resolver = resolver_for(default)
     ((_, key),) = resolver.resources("AWS::KMS::Key").items()
