@@ -95,6 +95,10 @@ def import_central_topic(scope: Construct, construct_id: str, monitoring_account
     return CentralTopicRef(topic, monitoring_account)
 
 
+# What KMS sees as kms:ViaService when SNS uses the key on a publisher's behalf, in this region.
+THROUGH_SNS = f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}"
+
+
 def snapshot_notice_role_name(region: str) -> str:
     """The role a member's snapshot rule publishes with: one per region (IAM names are global to
     the account, and a StackSet puts one stack per region in it); at most 47 characters."""
@@ -148,10 +152,7 @@ class CentralAlarmTopic(Construct):
                 resources=["*"],
                 conditions={
                     **notice_roles,
-                    "StringEquals": {
-                        "aws:PrincipalOrgID": organization_id,
-                        "kms:ViaService": f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}",
-                    },
+                    "StringEquals": {**notice_roles["StringEquals"], "kms:ViaService": THROUGH_SNS},
                 },
             )
         )

@@ -28,6 +28,7 @@ from constructs import Construct
 
 from stacks.constructs.central_topic_construct import (
     CENTRAL_KEY_ALIAS,
+    THROUGH_SNS,
     CentralTopicRef,
     snapshot_notice_role_name,
 )
@@ -150,7 +151,7 @@ def _central_publisher(scope: Construct, central: CentralTopicRef) -> iam.Role:
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[central.key_arns],
             conditions={
-                "StringEquals": {"kms:ViaService": f"sns.{Aws.REGION}.{Aws.URL_SUFFIX}"},
+                "StringEquals": {"kms:ViaService": THROUGH_SNS},
                 "ForAnyValue:StringEquals": {"kms:ResourceAliases": CENTRAL_KEY_ALIAS},
             },
         )
