@@ -57,6 +57,12 @@ def _resources(template: dict[str, Any], resource_type: str) -> list[dict[str, A
     return [r for r in template["Resources"].values() if r["Type"] == resource_type]
 
 
+def _member_in(assembly: Path, region: str) -> tuple[dict[str, Any], TemplateResolver]:
+    """The member template, and its resolver as an instance in `region` of a member account."""
+    member = _template(assembly, "member/HighResMetricsMember")
+    return member, TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+
+
 def _stacks(assembly: Path) -> set[str]:
     artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
     return {name for name, a in artifacts.items() if a["type"] == "aws:cloudformation:stack"}
@@ -223,8 +229,7 @@ def _snapshot_rule(member: dict[str, Any]) -> dict[str, Any]:
 def test_member_snapshot_notices_reach_the_central_topic_through_their_named_role(
     assembly: Path, region: str
 ) -> None:
-    member = _template(assembly, "member/HighResMetricsMember")
-    resolver = TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+    member, resolver = _member_in(assembly, region)
     (target,) = _snapshot_rule(member)["Properties"]["Targets"]
     topic_arn = f"arn:aws:sns:{region}:{MONITORING}:{CENTRAL_TOPIC_NAME}"
     assert resolver.resolve(target["Arn"]) == topic_arn
@@ -277,8 +282,7 @@ def test_member_snapshot_notices_reach_the_central_topic_through_their_named_rol
 
 @pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
 def test_member_alarms_page_the_central_topic_of_their_own_region(assembly: Path, region: str) -> None:
-    member = _template(assembly, "member/HighResMetricsMember")
-    resolver = TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+    member, resolver = _member_in(assembly, region)
     alarms = _resources(member, "AWS::CloudWatch::Alarm")
     expected = [f"arn:aws:sns:{region}:{MONITORING}:{CENTRAL_TOPIC_NAME}"]
 
@@ -310,8 +314,7 @@ def test_member_link_shares_metrics_with_its_own_regions_sink(assembly: Path) ->
 def test_member_lambda_code_comes_from_the_organization_bucket_not_bootstrap(
     assembly: Path, region: str
 ) -> None:
-    member = _template(assembly, "member/HighResMetricsMember")
-    resolver = TemplateResolver(member, account=MEMBER_ACCOUNT, region=region)
+    member, resolver = _member_in(assembly, region)
     functions = _resources(member, "AWS::Lambda::Function")
 
     assert functions
